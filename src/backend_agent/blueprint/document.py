@@ -1,0 +1,110 @@
+"""backend.toml on disk: read it into a Blueprint, and edit it without losing comments.
+
+The TOML document (tomlkit) is kept beside the typed Blueprint: commands change the
+document, then re-validate it, so the user's comments, ordering and formatting survive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomlkit
+from tomlkit.exceptions import ParseError
+from tomlkit.items import Array, Table
+from tomlkit.toml_document import TOMLDocument
+
+from backend_agent.blueprint.model import Blueprint, Resource, Store, blueprint_from_data
+from backend_agent.errors import BlueprintError, ProjectError
+
+BLUEPRINT_FILE = "backend.toml"
+
+
+@dataclass
+class BlueprintDocument:
+    """A parsed backend.toml and the Blueprint it validates to."""
+
+    document: TOMLDocument
+    blueprint: Blueprint
+
+    def dumps(self) -> str:
+        return tomlkit.dumps(self.document)
+
+    def revalidated(self) -> BlueprintDocument:
+        """Validate the (edited) document again; raises BlueprintError when it became invalid."""
+        return BlueprintDocument(self.document, blueprint_from_data(self.document.unwrap()))
+
+
+def parse_blueprint(text: str, *, source: str = BLUEPRINT_FILE) -> BlueprintDocument:
+    """Parse backend.toml text; every problem becomes a one-line BlueprintError."""
+    try:
+        document = tomlkit.parse(text)
+    except ParseError as error:
+        raise BlueprintError(f"{source}: not valid TOML: {error}") from None
+    return BlueprintDocument(document, blueprint_from_data(document.unwrap(), source=source))
+
+
+def load_blueprint(project: Path) -> BlueprintDocument:
+    """Read the blueprint of the project at `project`."""
+    path = project / BLUEPRINT_FILE
+    if not path.is_file():
+        raise ProjectError(
+            f"{project} is not a backend-agent project (no {BLUEPRINT_FILE}); "
+            "create one with `backend-agent new DIR`"
+        )
+    return parse_blueprint(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def new_document(name: str, description: str) -> BlueprintDocument:
+    """The backend.toml of a new project, with a comment that says how to use it."""
+    document = tomlkit.document()
+    document.add(tomlkit.comment("The blueprint of this backend; backend-agent generates from it."))
+    document.add(tomlkit.comment("Edit it and run `backend-agent apply`, or use `backend-agent add`."))
+    document.add(tomlkit.nl())
+    project = tomlkit.table()
+    project.add("name", name)
+    project.add("description", description)
+    document.add("project", project)
+    resources = tomlkit.table(is_super_table=True)
+    document.add("resources", resources)
+    return BlueprintDocument(document, blueprint_from_data(document.unwrap()))
+
+
+def add_resource(current: BlueprintDocument, resource: Resource) -> BlueprintDocument:
+    """Append a `[resources.Name]` table and validate the result."""
+    if current.blueprint.resource(resource.name) is not None:
+        raise BlueprintError(f"resource {resource.name!r} already exists in {BLUEPRINT_FILE}")
+    table = tomlkit.table()
+    if resource.store is not Store.POSTGRES:
+        table.add("store", resource.store.value)
+    table.add("ops", [operation.value for operation in resource.ops])
+    fields = tomlkit.array()
+    fields.multiline(True)
+    fields.extend(field.to_spec() for field in resource.fields)
+    table.add("fields", fields)
+    resources = current.document.get("resources")
+    if not isinstance(resources, Table):
+        resources = tomlkit.table(is_super_table=True)
+        current.document.add("resources", resources)
+    resources.add(resource.name, table)
+    return current.revalidated()
+
+
+def resource_table(current: BlueprintDocument, name: str) -> Table:
+    """The `[resources.Name]` table of an existing resource."""
+    resources = current.document.get("resources")
+    table = resources.get(name) if isinstance(resources, Table) else None
+    if not isinstance(table, Table):
+        known = ", ".join(r.name for r in current.blueprint.resources) or "none"
+        raise BlueprintError(f"unknown resource {name!r} (resources: {known})")
+    return table
+
+
+def field_array(table: Table) -> Array:
+    """The `fields` array of a resource table, created when missing."""
+    fields = table.get("fields")
+    if not isinstance(fields, Array):
+        fields = tomlkit.array()
+        fields.multiline(True)
+        table["fields"] = fields
+    return fields

@@ -1,0 +1,270 @@
+"""Field specs: the Rails-style `name:type[:modifier...]` syntax and its typed form.
+
+`email:email:unique`, `bio:text:optional`, `age:int:min=0:max=150`,
+`status:enum(active|banned):default=active`, `owner:ref(User)`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from backend_agent.blueprint.names import SNAKE_NAME, check_field_name
+from backend_agent.errors import BlueprintError
+
+
+class FieldType(StrEnum):
+    """The types a field can have; each maps to a Python type and a column type."""
+
+    STR = "str"
+    TEXT = "text"
+    INT = "int"
+    FLOAT = "float"
+    DECIMAL = "decimal"
+    BOOL = "bool"
+    DATE = "date"
+    DATETIME = "datetime"
+    UUID = "uuid"
+    EMAIL = "email"
+    URL = "url"
+    ENUM = "enum"
+    JSON = "json"
+    LIST_STR = "list[str]"
+    REF = "ref"
+
+
+SPELLINGS = "str, text, int, float, decimal, bool, date, datetime, uuid, email, url, " \
+    "enum(a|b), json, list[str], ref(Resource)"
+NUMERIC = frozenset({FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL})
+# Types whose min/max bound a length (or, for lists, an item count).
+SIZED = frozenset({FieldType.STR, FieldType.TEXT, FieldType.LIST_STR, FieldType.JSON})
+NOT_INDEXABLE = frozenset({FieldType.JSON, FieldType.LIST_STR, FieldType.TEXT})
+DEFAULT_STR_LENGTH = 255
+DEFAULT_JSON_BYTES = 16_384
+DEFAULT_CHOICE_LENGTH = 32
+
+
+class FieldSpec(BaseModel):
+    """One field of a resource, as validated from its spec string."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    """snake_case attribute name; for a `ref` the relation name (the column is `<name>_id`)."""
+    type: FieldType
+    optional: bool = False
+    """Absent values are allowed (stored as NULL / missing)."""
+    unique: bool = False
+    index: bool = False
+    min: Decimal | None = None
+    """Lower bound: a length for str/text/json, an item count for list[str], a value for numbers."""
+    max: Decimal | None = None
+    default: str | int | float | bool | None = None
+    """Default for new rows, already converted to the field's Python type (`now` for datetimes)."""
+    choices: tuple[str, ...] = ()
+    """The values of an `enum` field."""
+    ref: str | None = None
+    """The resource a `ref` field points at."""
+
+    @property
+    def column(self) -> str:
+        """The stored attribute name: `<name>_id` for a ref, the name otherwise."""
+        return f"{self.name}_id" if self.type is FieldType.REF else self.name
+
+    @property
+    def max_length(self) -> int | None:
+        """The length limit of a str/text field (str always has one, as VARCHAR needs it)."""
+        if self.type is FieldType.STR:
+            return int(self.max) if self.max is not None else DEFAULT_STR_LENGTH
+        if self.type is FieldType.EMAIL or self.type is FieldType.URL:
+            return DEFAULT_STR_LENGTH
+        if self.type is FieldType.ENUM:
+            return max(DEFAULT_CHOICE_LENGTH, *(len(choice) for choice in self.choices))
+        if self.type is FieldType.TEXT and self.max is not None:
+            return int(self.max)
+        return None
+
+    def to_spec(self) -> str:
+        """The canonical spec string, as written into backend.toml."""
+        parts = [self.name, _type_spelling(self)]
+        parts += [flag for flag in ("optional", "unique", "index") if getattr(self, flag)]
+        parts += [f"{bound}={_number(value)}" for bound in ("min", "max")
+                  if (value := getattr(self, bound)) is not None]
+        if self.default is not None:
+            parts.append(f"default={_default_spelling(self.default)}")
+        return ":".join(parts)
+
+
+def _type_spelling(field: FieldSpec) -> str:
+    if field.type is FieldType.ENUM:
+        return f"enum({'|'.join(field.choices)})"
+    if field.type is FieldType.REF:
+        return f"ref({field.ref})"
+    return field.type.value
+
+
+def _number(value: Decimal) -> str:
+    return str(int(value)) if value == value.to_integral() else str(value)
+
+
+def _default_spelling(value: str | int | float | bool) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+_TYPE_WITH_ARGUMENT = re.compile(r"^(?P<kind>enum|ref)\((?P<argument>[^()]*)\)$")
+
+
+def parse_field(spec: str) -> FieldSpec:
+    """Parse one `name:type[:modifier...]` spec, or raise BlueprintError naming what to fix."""
+    name, _, rest = spec.strip().partition(":")
+    if not rest:
+        raise BlueprintError(
+            f"field {spec!r} has no type: write name:type, e.g. {name or 'title'}:str"
+        )
+    if problem := check_field_name(name):
+        raise BlueprintError(problem)
+    type_token, _, modifiers = rest.partition(":")
+    values: dict[str, object] = {"name": name, **_parse_type(name, type_token)}
+    field_type: FieldType = values["type"]  # type: ignore[assignment]
+    tokens = modifiers.split(":") if modifiers else []
+    while tokens:
+        token = tokens.pop(0)
+        key, has_value, value = token.partition("=")
+        if key == "default" and tokens:
+            # A default may itself contain ':' (a URL, a time): it takes the rest of the spec.
+            value = ":".join([value, *tokens])
+            tokens = []
+        _apply_modifier(values, field_type, key, value if has_value else None, spec)
+    if field_type is FieldType.REF and name.endswith("_id"):
+        relation = name.removesuffix("_id")
+        raise BlueprintError(
+            f"ref field {name!r}: name the relation, not the column: write "
+            f"{relation}:{type_token} (the column is named {name})"
+        )
+    field = FieldSpec.model_validate(values)
+    _check_bounds(field)
+    return field
+
+
+def _parse_type(name: str, token: str) -> dict[str, object]:
+    if match := _TYPE_WITH_ARGUMENT.match(token):
+        kind, argument = match["kind"], match["argument"].strip()
+        if kind == "enum":
+            choices = tuple(choice.strip() for choice in argument.split("|") if choice.strip())
+            if not choices:
+                raise BlueprintError(
+                    f"field {name!r}: enum needs values, e.g. {name}:enum(active|banned)"
+                )
+            for choice in choices:
+                if not SNAKE_NAME.match(choice):
+                    raise BlueprintError(
+                        f"field {name!r}: enum value {choice!r} must be lower snake_case"
+                    )
+            if len(set(choices)) != len(choices):
+                raise BlueprintError(f"field {name!r}: enum values repeat in {token!r}")
+            return {"type": FieldType.ENUM, "choices": choices}
+        if not re.match(r"^[A-Z][A-Za-z0-9]*$", argument):
+            raise BlueprintError(
+                f"field {name!r}: ref needs a resource name, e.g. {name}:ref(User)"
+            )
+        return {"type": FieldType.REF, "ref": argument}
+    examples = {"enum": f"{name}:enum(active|banned)", "ref": f"{name}:ref(User)"}
+    if token in examples:
+        raise BlueprintError(f"field {name!r}: {token} needs an argument, e.g. {examples[token]}")
+    try:
+        field_type = FieldType(token)
+    except ValueError:
+        raise BlueprintError(
+            f"field {name!r}: unknown type {token!r}; use one of: {SPELLINGS}"
+        ) from None
+    if field_type in (FieldType.ENUM, FieldType.REF):
+        raise BlueprintError(f"field {name!r}: {token} needs an argument")
+    return {"type": field_type}
+
+
+def _apply_modifier(
+    values: dict[str, object], field_type: FieldType, key: str, value: str | None, spec: str
+) -> None:
+    name = values["name"]
+    if key in ("optional", "unique", "index"):
+        if value is not None:
+            raise BlueprintError(f"field {name!r}: modifier {key!r} takes no value, write :{key}")
+        if key != "optional" and field_type in NOT_INDEXABLE:
+            raise BlueprintError(f"field {name!r}: {key} is not supported on {field_type} fields")
+        values[key] = True
+        return
+    if key in ("min", "max"):
+        if field_type not in NUMERIC | SIZED:
+            raise BlueprintError(f"field {name!r}: {key} does not apply to {field_type} fields")
+        try:
+            number = Decimal(value or "")
+        except InvalidOperation:
+            raise BlueprintError(
+                f"field {name!r}: {key} needs a number, e.g. {name}:{field_type}:{key}=10"
+            ) from None
+        if field_type not in (FieldType.FLOAT, FieldType.DECIMAL) and number != int(number):
+            raise BlueprintError(f"field {name!r}: {key} must be a whole number")
+        values[key] = number
+        return
+    if key == "default":
+        values["default"] = _parse_default(str(name), field_type, value or "", values)
+        return
+    raise BlueprintError(
+        f"field spec {spec!r}: unknown modifier {key!r}; modifiers: "
+        "optional, unique, index, min=N, max=N, default=VALUE"
+    )
+
+
+def _parse_default(
+    name: str, field_type: FieldType, value: str, values: dict[str, object]
+) -> str | int | float | bool:
+    try:
+        match field_type:
+            case FieldType.STR | FieldType.TEXT | FieldType.EMAIL | FieldType.URL:
+                return value
+            case FieldType.INT:
+                return int(value)
+            case FieldType.FLOAT:
+                return float(value)
+            case FieldType.DECIMAL:
+                return str(Decimal(value))
+            case FieldType.BOOL if value.lower() in ("true", "false"):
+                return value.lower() == "true"
+            case FieldType.ENUM if value in values["choices"]:  # type: ignore[operator]
+                return value
+            case FieldType.DATETIME if value == "now":
+                return value
+    except (ValueError, InvalidOperation):
+        pass
+    hints = {
+        FieldType.BOOL: "true or false",
+        FieldType.ENUM: "one of " + "|".join(values.get("choices", ())),  # type: ignore[arg-type]
+        FieldType.DATETIME: "now",
+    }
+    hint = hints.get(field_type, f"a {field_type} value")
+    if field_type in (FieldType.DATE, FieldType.UUID, FieldType.JSON, FieldType.LIST_STR,
+                      FieldType.REF):
+        raise BlueprintError(f"field {name!r}: {field_type} fields take no default; drop it")
+    raise BlueprintError(f"field {name!r}: default {value!r} is not {hint}")
+
+
+def _check_bounds(field: FieldSpec) -> None:
+    if field.min is not None and field.max is not None and field.min > field.max:
+        raise BlueprintError(
+            f"field {field.name!r}: min={field.min} is greater than max={field.max}"
+        )
+    if field.type in SIZED and field.min is not None and field.min < 0:
+        raise BlueprintError(f"field {field.name!r}: a length cannot be negative (min={field.min})")
+    if isinstance(field.default, int | float) and not isinstance(field.default, bool):
+        value = Decimal(str(field.default))
+        if (field.min is not None and value < field.min) or (
+            field.max is not None and value > field.max
+        ):
+            raise BlueprintError(
+                f"field {field.name!r}: default {field.default} is outside min/max"
+            )
+    if isinstance(field.default, str) and len(field.default) > (field.max_length or 1 << 30):
+        raise BlueprintError(f"field {field.name!r}: default is longer than max")

@@ -1,0 +1,205 @@
+"""The typed blueprint: a project, its resources and their fields, validated as a whole."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from backend_agent.blueprint.fields import FieldSpec, FieldType, parse_field
+from backend_agent.blueprint.names import (
+    SNAKE_NAME,
+    check_resource_name,
+    plural,
+    snake_case,
+)
+from backend_agent.errors import BlueprintError
+
+
+class Store(StrEnum):
+    """Where a resource lives."""
+
+    POSTGRES = "postgres"
+    MONGO = "mongo"
+
+
+class Operation(StrEnum):
+    """The HTTP operations a resource exposes."""
+
+    CREATE = "create"
+    READ = "read"
+    LIST = "list"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+ALL_OPERATIONS = tuple(Operation)
+
+
+def _parse_fields(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return [parse_field(item) if isinstance(item, str) else item for item in value]
+    return value
+
+
+class Resource(BaseModel):
+    """A thing the API stores and serves: one table or collection, one router, one service."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    """PascalCase class name, e.g. `OrderItem`."""
+    store: Store = Store.POSTGRES
+    ops: tuple[Operation, ...] = ALL_OPERATIONS
+    fields: Annotated[tuple[FieldSpec, ...], BeforeValidator(_parse_fields)] = ()
+
+    @property
+    def snake(self) -> str:
+        """`order_item`: module names and the table name."""
+        return snake_case(self.name)
+
+    @property
+    def plural(self) -> str:
+        """`order_items`: service/route module names, URL path, collection name."""
+        return plural(self.snake)
+
+    @property
+    def refs(self) -> tuple[FieldSpec, ...]:
+        return tuple(field for field in self.fields if field.type is FieldType.REF)
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((field for field in self.fields if field.name == name), None)
+
+    def has(self, operation: Operation) -> bool:
+        return operation in self.ops
+
+
+class Project(BaseModel):
+    """The `[project]` table."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    description: str = ""
+
+    @property
+    def package_name(self) -> str:
+        """The distribution name written into the generated pyproject."""
+        return self.name.replace("_", "-")
+
+
+class Blueprint(BaseModel):
+    """The whole backend.toml, checked for consistency across resources."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    project: Project
+    resources: tuple[Resource, ...] = Field(default=())
+
+    def resource(self, name: str) -> Resource | None:
+        return next((resource for resource in self.resources if resource.name == name), None)
+
+    def referrers(self, name: str) -> list[tuple[Resource, FieldSpec]]:
+        """The fields of other resources that point at resource `name`."""
+        return [
+            (resource, field)
+            for resource in self.resources
+            for field in resource.refs
+            if field.ref == name
+        ]
+
+    def has_store(self, store: Store) -> bool:
+        return any(resource.store is store for resource in self.resources)
+
+
+def check_blueprint(blueprint: Blueprint) -> None:
+    """Cross-resource rules a single field or resource cannot check on its own."""
+    if not SNAKE_NAME.match(blueprint.project.name):
+        raise BlueprintError(
+            f"project name {blueprint.project.name!r} must be snake_case, e.g. "
+            f"{snake_case(blueprint.project.name.replace('-', '_'))!r}"
+        )
+    seen: dict[str, str] = {}
+    for resource in blueprint.resources:
+        if problem := check_resource_name(resource.name):
+            raise BlueprintError(problem)
+        for key in (resource.snake, resource.plural):
+            if key in seen:
+                raise BlueprintError(
+                    f"resource {resource.name!r} clashes with {seen[key]!r} "
+                    f"(both map to {key!r}): rename one"
+                )
+            seen[key] = resource.name
+        if not resource.ops:
+            raise BlueprintError(f"resource {resource.name!r} has no operations: list at least one")
+        columns: set[str] = set()
+        for field in resource.fields:
+            if field.column in columns or field.name in columns:
+                raise BlueprintError(
+                    f"resource {resource.name!r}: field {field.name!r} is defined twice"
+                )
+            columns.update({field.name, field.column})
+            _check_ref(blueprint, resource, field)
+
+
+def _check_ref(blueprint: Blueprint, resource: Resource, field: FieldSpec) -> None:
+    if field.type is not FieldType.REF:
+        return
+    target = blueprint.resource(field.ref or "")
+    if target is None:
+        known = ", ".join(r.name for r in blueprint.resources) or "none yet"
+        raise BlueprintError(
+            f"resource {resource.name!r}: field {field.name!r} refers to unknown resource "
+            f"{field.ref!r} (known: {known}); add it first"
+        )
+    if target.store is Store.MONGO:
+        raise BlueprintError(
+            f"resource {resource.name!r}: field {field.name!r} refers to MongoDB resource "
+            f"{target.name!r}; refs may only point at PostgreSQL resources"
+        )
+
+
+def blueprint_from_data(data: dict[str, Any], *, source: str = "backend.toml") -> Blueprint:
+    """Validate the parsed TOML (resources as a name -> table mapping) into a Blueprint."""
+    raw_resources = data.get("resources", {})
+    if not isinstance(raw_resources, dict):
+        raise BlueprintError(f"{source}: [resources] must be a table of [resources.Name] tables")
+    resources = [_resource_data(name, table, source) for name, table in raw_resources.items()]
+    try:
+        blueprint = Blueprint.model_validate({**data, "resources": resources})
+    except BlueprintError as error:
+        raise BlueprintError(f"{source}: {error}") from None
+    except ValidationError as error:
+        raise BlueprintError(f"{source}: {_first_problem(error, resources)}") from None
+    check_blueprint(blueprint)
+    return blueprint
+
+
+def _resource_data(name: str, table: object, source: str) -> object:
+    """The resource table with its field specs parsed, so errors can name the resource."""
+    if not isinstance(table, dict):
+        return table
+    fields = table.get("fields", [])
+    if isinstance(fields, list):
+        try:
+            fields = [parse_field(spec) if isinstance(spec, str) else spec for spec in fields]
+        except BlueprintError as error:
+            raise BlueprintError(f"{source}: resources.{name}: {error}") from None
+    return {"name": name, **table, "fields": fields}
+
+
+def _first_problem(error: ValidationError, resources: list[Any]) -> str:
+    """One line for the first validation problem, with the path a user can find in the file."""
+    problem = error.errors()[0]
+    location = list(problem["loc"])
+    if location[:1] == ["resources"] and len(location) > 1 and isinstance(location[1], int):
+        index = location[1]
+        table = resources[index]
+        name = table.get("name", index) if isinstance(table, dict) else index
+        location[:2] = ["resources", name]
+    path = ".".join(str(part) for part in location)
+    message = problem["msg"]
+    if problem["type"] == "extra_forbidden":
+        message = "unknown key; remove it"
+    return f"{path}: {message}"
