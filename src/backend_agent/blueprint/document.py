@@ -59,7 +59,7 @@ def new_document(name: str, description: str) -> BlueprintDocument:
     """The backend.toml of a new project, with a comment that says how to use it."""
     document = tomlkit.document()
     document.add(tomlkit.comment("The blueprint of this backend; backend-agent generates from it."))
-    document.add(tomlkit.comment("Edit it, then run `backend-agent apply`; or `backend-agent add`."))
+    document.add(tomlkit.comment("Edit it and run `backend-agent apply`, or `backend-agent add`."))
     document.add(tomlkit.nl())
     project = tomlkit.table()
     project.add("name", name)

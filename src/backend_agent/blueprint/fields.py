@@ -36,8 +36,10 @@ class FieldType(StrEnum):
     REF = "ref"
 
 
-SPELLINGS = "str, text, int, float, decimal, bool, date, datetime, uuid, email, url, " \
+SPELLINGS = (
+    "str, text, int, float, decimal, bool, date, datetime, uuid, email, url, "
     "enum(a|b), json, list[str], ref(Resource)"
+)
 NUMERIC = frozenset({FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL})
 # Types whose min/max bound a length (or, for lists, an item count).
 SIZED = frozenset({FieldType.STR, FieldType.TEXT, FieldType.LIST_STR, FieldType.JSON})
@@ -91,8 +93,11 @@ class FieldSpec(BaseModel):
         """The canonical spec string, as written into backend.toml."""
         parts = [self.name, _type_spelling(self)]
         parts += [flag for flag in ("optional", "unique", "index") if getattr(self, flag)]
-        parts += [f"{bound}={_number(value)}" for bound in ("min", "max")
-                  if (value := getattr(self, bound)) is not None]
+        parts += [
+            f"{bound}={_number(value)}"
+            for bound in ("min", "max")
+            if (value := getattr(self, bound)) is not None
+        ]
         if self.default is not None:
             parts.append(f"default={_default_spelling(self.default)}")
         return ":".join(parts)
@@ -245,8 +250,13 @@ def _parse_default(
         FieldType.DATETIME: "now",
     }
     hint = hints.get(field_type, f"a {field_type} value")
-    if field_type in (FieldType.DATE, FieldType.UUID, FieldType.JSON, FieldType.LIST_STR,
-                      FieldType.REF):
+    if field_type in (
+        FieldType.DATE,
+        FieldType.UUID,
+        FieldType.JSON,
+        FieldType.LIST_STR,
+        FieldType.REF,
+    ):
         raise BlueprintError(f"field {name!r}: {field_type} fields take no default; drop it")
     raise BlueprintError(f"field {name!r}: default {value!r} is not {hint}")
 
