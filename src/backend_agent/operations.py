@@ -1,0 +1,208 @@
+"""The operations every entry point calls: the CLI, the agent's tools and the tests.
+
+Each loads the blueprint, changes it, renders the project from it, and hands the result
+to `write`, so dry-run, merge and undo behave the same whatever called them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from backend_agent.blueprint import (
+    BLUEPRINT_FILE,
+    Blueprint,
+    BlueprintDocument,
+    Operation,
+    Resource,
+    Store,
+    load_blueprint,
+    new_document,
+    parse_blueprint,
+)
+from backend_agent.blueprint import document as blueprint_document
+from backend_agent.blueprint.names import snake_case
+from backend_agent.errors import BlueprintError, ProjectError, UsageError
+from backend_agent.formatting import format_python
+from backend_agent.plan.files import project_files
+from backend_agent.plan.migrations import VERSIONS_DIR, Migration, schema_steps, write_migration
+from backend_agent.plan.router import ROUTER_FILE, register_routers
+from backend_agent.write import (
+    GENERATED_DIR,
+    Action,
+    FileChange,
+    apply_changes,
+    conflicts,
+    plan_changes,
+)
+from backend_agent.write import undo as undo_changes
+
+
+@dataclass
+class Outcome:
+    """What an operation did (or, in a dry run, would do)."""
+
+    root: Path
+    changes: list[FileChange] = field(default_factory=list)
+    migration: Migration | None = None
+    dry_run: bool = False
+
+    @property
+    def written(self) -> list[FileChange]:
+        return [
+            change
+            for change in self.changes
+            if change.after != change.before and change.action is not Action.KEEP_DELETED
+        ]
+
+
+def new_project(
+    target: Path,
+    *,
+    name: str | None = None,
+    description: str = "",
+    force: bool = False,
+    dry_run: bool = False,
+) -> Outcome:
+    """Create a project in `target` (which must be absent or empty unless `force`)."""
+    target = target.resolve()
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target} exists and is not a directory; pick another path")
+    occupied = target.is_dir() and any(target.iterdir())
+    if occupied and not force:
+        raise UsageError(
+            f"{target} is not empty; pick an empty directory or pass --force to generate into it"
+        )
+    project_name = name or snake_case(re.sub(r"[^A-Za-z0-9]+", "_", target.name)).strip("_")
+    document = new_document(project_name or "app", description or f"The {project_name} API.")
+    if occupied or dry_run:
+        return _generate(target, document, command="new", dry_run=dry_run)
+    # Build beside the target and rename it into place: no half-written project on failure.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        outcome = _generate(staging, document, command="new", dry_run=False)
+        if target.is_dir():
+            target.rmdir()
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    outcome.root = target
+    return outcome
+
+
+def add_resource(
+    root: Path,
+    name: str,
+    fields: list[str],
+    *,
+    store: str = "postgres",
+    ops: list[str] | None = None,
+    dry_run: bool = False,
+) -> Outcome:
+    """Add a resource to the blueprint and generate its code and migration."""
+    current = load_blueprint(root)
+    try:
+        resource = Resource.model_validate(
+            {
+                "name": name,
+                "store": store,
+                "fields": fields,
+                "ops": ops if ops is not None else [operation.value for operation in Operation],
+            }
+        )
+    except ValueError as error:
+        raise BlueprintError(_first_line(error)) from None
+    updated = blueprint_document.add_resource(current, resource)
+    return _generate(root, updated, command=f"add resource {name}", dry_run=dry_run)
+
+
+def apply(root: Path, *, dry_run: bool = False) -> Outcome:
+    """Bring the code in line with a hand-edited backend.toml."""
+    return _generate(root, load_blueprint(root), command="apply", dry_run=dry_run)
+
+
+def undo(root: Path) -> tuple[str, list[str]]:
+    """Restore the project as it was before the last command."""
+    load_blueprint(root)
+    return undo_changes(root)
+
+
+def _generate(root: Path, document: BlueprintDocument, *, command: str, dry_run: bool) -> Outcome:
+    blueprint = document.blueprint
+    _check_supported(blueprint)
+    rendered = project_files(blueprint)
+    rendered = format_python(rendered, rendered["pyproject.toml"])
+    blueprint_text = document.dumps()
+    rendered[BLUEPRINT_FILE] = blueprint_text
+    migrations = _existing_migrations(root)
+    steps = schema_steps(_last_generated_blueprint(root), blueprint)
+    migration = write_migration(steps, migrations)
+    if migration is not None:
+        rendered.update(format_python({migration.path: migration.text}, rendered["pyproject.toml"]))
+    changes = plan_changes(
+        root,
+        rendered,
+        injected={
+            BLUEPRINT_FILE: lambda _current: blueprint_text,
+            ROUTER_FILE: lambda current: _format_one(
+                ROUTER_FILE,
+                register_routers(current, [r.plural for r in blueprint.resources]),
+                rendered["pyproject.toml"],
+            ),
+        },
+    )
+    outcome = Outcome(root, changes, migration, dry_run)
+    if clashes := conflicts(changes):
+        raise ProjectError(
+            f"your edits conflict with the regenerated code in {', '.join(clashes)}; "
+            "nothing was written (resolve by hand, or re-run with --conflicts=markers)"
+        )
+    if not dry_run:
+        apply_changes(root, changes, command=command)
+    return outcome
+
+
+def _format_one(path: str, text: str, pyproject: str) -> str:
+    return format_python({path: text}, pyproject)[path]
+
+
+def _check_supported(blueprint: Blueprint) -> None:
+    for resource in blueprint.resources:
+        if resource.store is not Store.POSTGRES:
+            raise BlueprintError(
+                f"resource {resource.name!r}: store {resource.store.value!r} is not supported "
+                'by this version of backend-agent; use store = "postgres"'
+            )
+
+
+def _existing_migrations(root: Path) -> dict[str, str]:
+    folder = root / VERSIONS_DIR
+    if not folder.is_dir():
+        return {}
+    return {
+        f"{VERSIONS_DIR}/{path.name}": path.read_text(encoding="utf-8")
+        for path in sorted(folder.glob("*.py"))
+    }
+
+
+def _last_generated_blueprint(root: Path) -> Blueprint | None:
+    recorded = root / GENERATED_DIR / BLUEPRINT_FILE
+    if not recorded.is_file():
+        return None
+    try:
+        text = recorded.read_text(encoding="utf-8")
+        return parse_blueprint(text, source=str(recorded)).blueprint
+    except BlueprintError as error:
+        raise ProjectError(
+            f"recorded state is damaged ({error}); restore {GENERATED_DIR}"
+        ) from None
+
+
+def _first_line(error: ValueError) -> str:
+    return str(error).splitlines()[-1].strip() if str(error) else type(error).__name__

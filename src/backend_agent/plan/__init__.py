@@ -1,0 +1,1 @@
+"""From blueprint to files and migrations: pure functions, no I/O."""

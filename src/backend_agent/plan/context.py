@@ -1,0 +1,110 @@
+"""What the templates of one resource need, derived from the blueprint."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Resource
+from backend_agent.plan.python_types import PythonField
+from backend_agent.plan.samples import invalid_example, valid_expression
+
+
+@dataclass(frozen=True)
+class InvalidValue:
+    name: str
+    invalid: str
+
+
+@dataclass(frozen=True)
+class SampledField:
+    """A field with the value the test factory sends for it."""
+
+    field: PythonField
+    sample: str
+
+    @property
+    def name(self) -> str:
+        return self.field.name
+
+    @property
+    def spec(self) -> FieldSpec:
+        return self.field.spec
+
+
+@dataclass(frozen=True)
+class ResourceContext:
+    """A resource and everything its templates place: names, fields, test cases."""
+
+    r: Resource
+    blueprint: Blueprint
+
+    @property
+    def table(self) -> str:
+        return self.r.plural
+
+    @property
+    def path(self) -> str:
+        return self.r.plural.replace("_", "-")
+
+    @cached_property
+    def fields(self) -> list[SampledField]:
+        return [
+            SampledField(PythonField(spec, self.r), valid_expression(spec))
+            for spec in self.r.fields
+            if spec.type is not FieldType.REF
+        ] + [SampledField(PythonField(spec, self.r), "") for spec in self.r.refs]
+
+    @property
+    def python_fields(self) -> list[PythonField]:
+        return [sampled.field for sampled in self.fields]
+
+    @property
+    def refs(self) -> list[PythonField]:
+        return [field for field in self.python_fields if field.spec.type is FieldType.REF]
+
+    @property
+    def model_imports(self) -> list[str]:
+        lines = {"from sqlmodel import Field, SQLModel"}
+        for field in self.python_fields:
+            lines.update(field.imports())
+        if any(not field.spec.optional for field in self.python_fields):
+            lines.update({"from typing import Annotated", "from pydantic import AfterValidator"})
+        return sorted(lines)
+
+    @property
+    def required(self) -> list[PythonField]:
+        return [
+            field
+            for field in self.python_fields
+            if not field.spec.optional and field.spec.default is None
+        ]
+
+    @property
+    def uniques(self) -> list[PythonField]:
+        return [field for field in self.python_fields if field.spec.unique]
+
+    @property
+    def invalid(self) -> list[InvalidValue]:
+        found = []
+        for field in self.python_fields:
+            example = invalid_example(field.spec)
+            if example is not None:
+                found.append(InvalidValue(field.name, example))
+        return found
+
+    @property
+    def update_field(self) -> PythonField | None:
+        return next(
+            (field for field in self.python_fields if field.spec.type is not FieldType.REF), None
+        )
+
+    @property
+    def referrers(self) -> list[tuple[Resource, FieldSpec]]:
+        return self.blueprint.referrers(self.r.name)
+
+    @property
+    def uses_sequence(self) -> bool:
+        """Whether the test factory's payload needs a fresh number `n`."""
+        return any(re.search(r"\bn\b", sampled.sample) for sampled in self.fields)

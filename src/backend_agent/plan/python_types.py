@@ -1,0 +1,181 @@
+"""How a blueprint field becomes Python: annotations, `Field(...)` arguments, column types.
+
+These are the generator's decisions about types, kept in one place so the templates
+only place them. Every value here is a short Python expression.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from backend_agent.blueprint import FieldSpec, FieldType, Resource
+from backend_agent.blueprint.names import pascal_case, plural, snake_case
+
+DECIMAL_DIGITS = 12
+DECIMAL_PLACES = 2
+
+_ANNOTATIONS = {
+    FieldType.STR: "str",
+    FieldType.TEXT: "str",
+    FieldType.INT: "int",
+    FieldType.FLOAT: "float",
+    FieldType.DECIMAL: "Decimal",
+    FieldType.BOOL: "bool",
+    FieldType.DATE: "date",
+    FieldType.DATETIME: "AwareDatetime",
+    FieldType.UUID: "UUID",
+    FieldType.EMAIL: "EmailStr",
+    FieldType.URL: "HttpUrlStr",
+    FieldType.JSON: "JsonObject",
+    FieldType.LIST_STR: "list[str]",
+    FieldType.REF: "int",
+}
+
+# The imports each annotation needs.
+_ANNOTATION_IMPORTS = {
+    FieldType.DECIMAL: ["from decimal import Decimal"],
+    FieldType.DATE: ["from datetime import date"],
+    FieldType.DATETIME: ["from pydantic import AwareDatetime"],
+    FieldType.UUID: ["from uuid import UUID"],
+    FieldType.EMAIL: ["from pydantic import EmailStr"],
+    FieldType.URL: ["from app.models.types import HttpUrlStr"],
+    FieldType.JSON: ["from app.models.types import JsonObject"],
+    FieldType.ENUM: ["from enum import StrEnum"],
+}
+
+_COLUMN_TYPES = {
+    FieldType.TEXT: "sa.Text()",
+    FieldType.INT: "sa.Integer()",
+    FieldType.FLOAT: "sa.Float()",
+    FieldType.DECIMAL: f"sa.Numeric(precision={DECIMAL_DIGITS}, scale={DECIMAL_PLACES})",
+    FieldType.BOOL: "sa.Boolean()",
+    FieldType.DATE: "sa.Date()",
+    FieldType.DATETIME: "sa.DateTime(timezone=True)",
+    FieldType.UUID: "sa.Uuid()",
+    FieldType.JSON: "postgresql.JSONB()",
+    FieldType.LIST_STR: "postgresql.ARRAY(sa.String())",
+    FieldType.REF: "sa.Integer()",
+}
+
+# Column types SQLModel would not infer from the annotation alone.
+_EXPLICIT_SA_TYPES = frozenset(
+    {FieldType.TEXT, FieldType.DATETIME, FieldType.JSON, FieldType.LIST_STR, FieldType.ENUM}
+)
+
+
+@dataclass(frozen=True)
+class PythonField:
+    """One field as the templates write it."""
+
+    spec: FieldSpec
+    resource: Resource
+
+    @property
+    def name(self) -> str:
+        return self.spec.column
+
+    @property
+    def enum_class(self) -> str | None:
+        if self.spec.type is FieldType.ENUM:
+            return f"{self.resource.name}{pascal_case(self.spec.name)}"
+        return None
+
+    @property
+    def annotation(self) -> str:
+        base = self.enum_class or _ANNOTATIONS[self.spec.type]
+        return f"{base} | None" if self.spec.optional else base
+
+    @property
+    def update_annotation(self) -> str:
+        """In the Update schema every field may be left out; null only clears optional ones."""
+        base = self.enum_class or _ANNOTATIONS[self.spec.type]
+        if self.spec.optional:
+            return f"{base} | None"
+        return f"Annotated[{base} | None, AfterValidator(reject_null)]"
+
+    @property
+    def column_type(self) -> str:
+        """The SQLAlchemy type expression used in the table model and in migrations."""
+        if self.spec.type in (FieldType.STR, FieldType.EMAIL, FieldType.URL, FieldType.ENUM):
+            return f"sa.String(length={self.spec.max_length})"
+        if self.spec.type is FieldType.TEXT and self.spec.max_length:
+            return f"sa.String(length={self.spec.max_length})"
+        return _COLUMN_TYPES[self.spec.type]
+
+    def validation_args(self) -> list[str]:
+        """Pydantic constraints, shared by the Base and Update schemas."""
+        spec = self.spec
+        args: list[str] = []
+        if spec.type in (FieldType.STR, FieldType.TEXT, FieldType.LIST_STR):
+            if spec.min is not None:
+                args.append(f"min_length={int(spec.min)}")
+            if spec.max_length is not None or spec.max is not None:
+                limit = spec.max_length if spec.type is not FieldType.LIST_STR else spec.max
+                args.append(f"max_length={int(limit)}")  # type: ignore[arg-type]
+        elif spec.type in (FieldType.EMAIL, FieldType.URL):
+            args.append(f"max_length={spec.max_length}")
+        elif spec.type in (FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL):
+            for key, bound in (("ge", spec.min), ("le", spec.max)):
+                if bound is not None:
+                    args.append(f"{key}={_number_literal(spec.type, bound)}")
+            if spec.type is FieldType.DECIMAL:
+                args += [f"max_digits={DECIMAL_DIGITS}", f"decimal_places={DECIMAL_PLACES}"]
+        return args
+
+    def base_args(self) -> list[str]:
+        """Arguments of `Field(...)` in the Base schema: default, constraints, column options."""
+        spec = self.spec
+        args: list[str] = []
+        if spec.default == "now" and spec.type is FieldType.DATETIME:
+            args.append("default_factory=utc_now")
+        elif spec.default is not None:
+            args.append(f"default={self.default_literal}")
+        elif spec.optional:
+            args.append("default=None")
+        args += self.validation_args()
+        if spec.type is FieldType.REF:
+            target = self.resource_ref_table
+            args += [f'foreign_key="{target}.id"', 'ondelete="RESTRICT"', "index=True"]
+        if spec.unique:
+            args.append("unique=True")
+        if spec.index:
+            args.append("index=True")
+        if spec.type in _EXPLICIT_SA_TYPES or (spec.type is FieldType.TEXT and spec.max_length):
+            args.append(f"sa_type={self.column_type}")
+        return args
+
+    def update_args(self) -> list[str]:
+        return ["default=None", *self.validation_args()]
+
+    @property
+    def default_literal(self) -> str:
+        value = self.spec.default
+        if self.enum_class and isinstance(value, str):
+            return f"{self.enum_class}.{value.upper()}"
+        if self.spec.type is FieldType.DECIMAL:
+            return f'Decimal("{value}")'
+        return repr(value)
+
+    @property
+    def resource_ref_table(self) -> str:
+        return plural(snake_case(self.spec.ref or ""))
+
+    def imports(self) -> list[str]:
+        """Import lines the field's annotation and column need (ruff merges and sorts them)."""
+        found = list(_ANNOTATION_IMPORTS.get(self.spec.type, []))
+        if self.spec.default == "now":
+            found.append("from app.models.types import utc_now")
+        if self.spec.type in _EXPLICIT_SA_TYPES or self.spec.type is FieldType.TEXT:
+            found.append("import sqlalchemy as sa")
+        if self.spec.type in (FieldType.JSON, FieldType.LIST_STR):
+            found.append("from sqlalchemy.dialects import postgresql")
+        if not self.spec.optional:
+            found.append("from app.models.types import reject_null")
+        return found
+
+
+def _number_literal(field_type: FieldType, value: Decimal) -> str:
+    if field_type in (FieldType.DECIMAL, FieldType.FLOAT):
+        return repr(float(value))
+    return str(int(value))

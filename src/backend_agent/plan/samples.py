@@ -1,0 +1,100 @@
+"""Values the generated tests send: a valid one per field (unique per call) and an invalid one.
+
+Each is a Python expression over `n`, a number the test factory draws once per payload,
+so unique fields stay unique and every value respects the field's bounds.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from backend_agent.blueprint import FieldSpec, FieldType
+
+_FIXED = {
+    FieldType.BOOL: "True",
+    FieldType.DATE: '"2024-01-31"',
+    FieldType.DATETIME: '"2024-01-31T12:30:00Z"',
+    FieldType.JSON: '{"source": "test", "n": n}',
+}
+
+
+def valid_expression(field: FieldSpec) -> str:
+    """A JSON-ready expression valid for `field`, different for each `n` where that matters."""
+    match field.type:
+        case FieldType.STR | FieldType.TEXT:
+            return _string_expression(field)
+        case FieldType.INT | FieldType.FLOAT | FieldType.DECIMAL:
+            return _number_expression(field)
+        case FieldType.EMAIL:
+            return 'f"user{n}@example.com"'
+        case FieldType.URL:
+            return 'f"https://example.com/items/{n}"'
+        case FieldType.UUID:
+            return 'f"00000000-0000-4000-8000-{n:012d}"'
+        case FieldType.ENUM:
+            return repr(field.default if isinstance(field.default, str) else field.choices[0])
+        case FieldType.LIST_STR:
+            count = max(1, int(field.min or 0))
+            if field.max is not None:
+                count = min(count, int(field.max))
+            return repr([f"tag{i}" for i in range(count)])
+        case _:
+            return _FIXED[field.type]
+
+
+def _string_expression(field: FieldSpec) -> str:
+    low = int(field.min or 0)
+    high = field.max_length or 10_000
+    if high < 8:
+        # Short fields: digits of n, padded to the minimum and cut to the maximum.
+        return f"str(n).zfill({max(low, 1)})[-{high}:]"
+    prefix = field.name[: max(1, min(high - 7, 20))]
+    padding = max(0, low - len(prefix) - 7)
+    return f'f"{prefix}-{{n:06d}}"' + (f' + "x" * {padding}' if padding else "")
+
+
+def _number_expression(field: FieldSpec) -> str:
+    low = field.min if field.min is not None else Decimal(1)
+    if field.max is not None and low > field.max:
+        low = field.max
+    if field.type is FieldType.DECIMAL:
+        # Two decimal places, as the column stores them, so values compare equal after a read.
+        low = low.quantize(Decimal("0.01"))
+        return f'f"{{{low} + n % {_span(field, low)}:.2f}}"' if field.unique else f'"{low}"'
+    if field.unique:
+        return f"{_literal(field, low)} + n % {_span(field, low)}"
+    return _literal(field, low)
+
+
+def _span(field: FieldSpec, low: Decimal) -> int:
+    return int((field.max - low) if field.max is not None else 1_000_000) + 1
+
+
+def _literal(field: FieldSpec, value: Decimal) -> str:
+    if field.type is FieldType.INT:
+        return str(int(value))
+    return repr(float(value))
+
+
+def invalid_example(field: FieldSpec) -> str | None:
+    """A JSON value the API must refuse with 422 for `field`, or None when none is obvious."""
+    match field.type:
+        case FieldType.EMAIL:
+            return '"not-an-email"'
+        case FieldType.URL:
+            return '"not a url"'
+        case FieldType.ENUM:
+            return '"not_a_choice"'
+        case FieldType.UUID:
+            return '"not-a-uuid"'
+        case FieldType.STR | FieldType.TEXT if field.max_length:
+            return f'"x" * {field.max_length + 1}'
+        case FieldType.INT | FieldType.FLOAT | FieldType.DECIMAL if field.min is not None:
+            return _literal(field, field.min - 1)
+        case FieldType.INT | FieldType.FLOAT | FieldType.DECIMAL if field.max is not None:
+            return _literal(field, field.max + 1)
+        case FieldType.INT | FieldType.BOOL:
+            return '"not a number"' if field.type is FieldType.INT else '"maybe"'
+        case FieldType.DATETIME:
+            return '"2024-01-31T12:30:00"'
+    return None

@@ -1,0 +1,8 @@
+"""All routers of the API; backend-agent adds one line here per generated resource."""
+
+from fastapi import APIRouter
+
+from app.api.routes import health
+
+api_router = APIRouter()
+api_router.include_router(health.router)
