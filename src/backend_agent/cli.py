@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.syntax import Syntax
+from rich.table import Table
 
-from backend_agent import __version__
-from backend_agent.errors import BackendAgentError
+from backend_agent import __version__, operations
+from backend_agent.errors import BackendAgentError, UsageError
+from backend_agent.operations import Outcome
+from backend_agent.verify import verify as run_verify
 
 app = typer.Typer(
     name="backend-agent",
     help="Generate, evolve and audit FastAPI + SQLModel/PostgreSQL + MongoDB backends.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
 )
-console = Console()
-err_console = Console(stderr=True)
+add_app = typer.Typer(
+    help="Add a resource to the blueprint and generate its code.", no_args_is_help=True
+)
+app.add_typer(add_app, name="add")
+console = Console(emoji=False, soft_wrap=True)
+err_console = Console(stderr=True, emoji=False, soft_wrap=True)
+
+ProjectOption = Annotated[
+    Path, typer.Option("--project", "-p", help="The project's root (where backend.toml is).")
+]
+DryRunOption = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Print the diff of every file it would touch; write nothing."),
+]
+
+
+class Store(StrEnum):
+    POSTGRES = "postgres"
+    MONGO = "mongo"
 
 
 def _show_version(value: bool) -> None:
@@ -34,7 +59,130 @@ def _root(
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """Generate, evolve and audit FastAPI + SQLModel/PostgreSQL + MongoDB backends."""
+    """Generate, evolve and audit FastAPI + SQLModel/PostgreSQL + MongoDB backends.
+
+    Pass --debug anywhere to see tracebacks.
+    """
+
+
+@app.command()
+def new(
+    directory: Annotated[Path, typer.Argument(help="Where to create the project.")],
+    name: Annotated[
+        str | None, typer.Option(help="Project name (default: from DIRECTORY).")
+    ] = None,
+    description: Annotated[str, typer.Option(help="One line about the API.")] = "",
+    force: Annotated[bool, typer.Option(help="Generate into a non-empty directory.")] = False,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Create a layered FastAPI + PostgreSQL project in DIRECTORY."""
+    outcome = operations.new_project(
+        directory, name=name, description=description, force=force, dry_run=dry_run
+    )
+    _report(outcome)
+    if not dry_run:
+        console.print(
+            f"\nNext: [bold]cd {directory}[/] and "
+            "[bold]backend-agent add resource User name:str email:email:unique[/]"
+        )
+
+
+@add_app.command("resource")
+def add_resource(
+    name: Annotated[str, typer.Argument(help="PascalCase resource name, e.g. User.")],
+    fields: Annotated[
+        list[str] | None,
+        typer.Argument(help="Fields as name:type[:modifier...], e.g. email:email:unique."),
+    ] = None,
+    store: Annotated[Store, typer.Option(help="Where the resource is stored.")] = Store.POSTGRES,
+    ops: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated operations (default: create,read,list,update,delete)."),
+    ] = None,
+    project: ProjectOption = Path(),
+    dry_run: DryRunOption = False,
+) -> None:
+    """Add a resource: table/collection, schemas, service, routes, tests and migration.
+
+    Field types: str, text, int, float, decimal, bool, date, datetime, uuid, email, url,
+    enum(a|b), json, list[str], ref(Resource). Modifiers: optional, unique, index, min=N,
+    max=N, default=VALUE. Example: age:int:min=0:max=150:optional.
+    """
+    operation_list = [op.strip() for op in ops.split(",") if op.strip()] if ops else None
+    outcome = operations.add_resource(
+        project, name, list(fields or []), store=store.value, ops=operation_list, dry_run=dry_run
+    )
+    _report(outcome)
+
+
+@app.command()
+def apply(project: ProjectOption = Path(), dry_run: DryRunOption = False) -> None:
+    """Bring the code in line with a hand-edited backend.toml."""
+    _report(operations.apply(project, dry_run=dry_run))
+
+
+@app.command()
+def undo(project: ProjectOption = Path()) -> None:
+    """Restore the project as it was before the last backend-agent command."""
+    command, paths = operations.undo(project)
+    console.print(f"undid [bold]{command}[/]: restored {len(paths)} files")
+
+
+@app.command()
+def verify(
+    directory: Annotated[Path, typer.Argument(help="The project to verify.")] = Path(),
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Use this PostgreSQL database instead of a throwaway server.",
+            envvar="BACKEND_AGENT_DATABASE_URL",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Run ruff, mypy --strict, the auditor, migrations and the project's tests on real databases."""
+    result = run_verify(directory, database_url=database_url)
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))  # noqa: T201 - machine output on stdout
+    else:
+        table = Table(title=f"verify {result.project}")
+        table.add_column("step")
+        table.add_column("result")
+        table.add_column("seconds", justify="right")
+        table.add_column("summary", overflow="fold")
+        for step in result.steps:
+            mark = "[green]pass[/]" if step.ok else "[red]FAIL[/]"
+            table.add_row(step.name, mark, f"{step.seconds:.1f}", step.summary)
+        console.print(table)
+        for step in result.steps:
+            if not step.ok and step.output:
+                console.rule(f"[red]{step.name}")
+                console.print(step.output, markup=False, highlight=False)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def _report(outcome: Outcome) -> None:
+    """Print what an operation wrote, or the diff it would write in a dry run."""
+    if outcome.dry_run:
+        for change in outcome.written:
+            diff = change.diff()
+            if console.is_terminal:
+                console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+            else:
+                print(diff, end="")  # noqa: T201 - plain diff when piped
+        console.print(
+            f"dry run: {len(outcome.written)} files would change; nothing written", highlight=False
+        )
+        return
+    for change in outcome.written:
+        console.print(f"  [green]{change.action.value:>8}[/] {change.path}", highlight=False)
+    kept = [change.path for change in outcome.changes if change.action.value == "keep-deleted"]
+    for path in kept:
+        console.print(f"  [yellow]{'kept deleted':>8}[/] {path}", highlight=False)
+    if outcome.migration is not None:
+        console.print(
+            f"migration: {outcome.migration.path} ({outcome.migration.message})", highlight=False
+        )
 
 
 def main() -> None:
@@ -49,3 +197,6 @@ def main() -> None:
             raise
         err_console.print(f"[bold red]error:[/] {error}", highlight=False)
         sys.exit(error.exit_code)
+
+
+__all__ = ["UsageError", "app", "main"]

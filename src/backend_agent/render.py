@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from backend_agent.blueprint.names import plural, snake_case
