@@ -37,7 +37,7 @@ ProjectOption = Annotated[
 ]
 DryRunOption = Annotated[
     bool,
-    typer.Option("--dry-run", help="Print the diff of every file it would touch; write nothing."),
+    typer.Option("--dry-run", help="Show the diff of every file it would touch; write nothing."),
 ]
 
 
@@ -140,7 +140,7 @@ def verify(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Run ruff, mypy --strict, the auditor, migrations and the project's tests on real databases."""
+    """Run ruff, mypy --strict, the auditor, migrations and the tests on real databases."""
     result = run_verify(directory, database_url=database_url)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))  # noqa: T201 - machine output on stdout
