@@ -17,14 +17,13 @@ from backend_agent.blueprint import (
     BLUEPRINT_FILE,
     Blueprint,
     BlueprintDocument,
-    Operation,
-    Resource,
     Store,
     load_blueprint,
     new_document,
     parse_blueprint,
 )
 from backend_agent.blueprint import document as blueprint_document
+from backend_agent.blueprint.model import resource_from_input
 from backend_agent.blueprint.names import snake_case
 from backend_agent.errors import BlueprintError, ProjectError, UsageError
 from backend_agent.formatting import format_python
@@ -107,17 +106,7 @@ def add_resource(
 ) -> Outcome:
     """Add a resource to the blueprint and generate its code and migration."""
     current = load_blueprint(root)
-    try:
-        resource = Resource.model_validate(
-            {
-                "name": name,
-                "store": store,
-                "fields": fields,
-                "ops": ops if ops is not None else [operation.value for operation in Operation],
-            }
-        )
-    except ValueError as error:
-        raise BlueprintError(_first_line(error)) from None
+    resource = resource_from_input(name, store=store, fields=fields, ops=ops)
     updated = blueprint_document.add_resource(current, resource)
     return _generate(root, updated, command=f"add resource {name}", dry_run=dry_run)
 
@@ -202,7 +191,3 @@ def _last_generated_blueprint(root: Path) -> Blueprint | None:
         raise ProjectError(
             f"recorded state is damaged ({error}); restore {GENERATED_DIR}"
         ) from None
-
-
-def _first_line(error: ValueError) -> str:
-    return str(error).splitlines()[-1].strip() if str(error) else type(error).__name__

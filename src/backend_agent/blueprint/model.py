@@ -202,4 +202,19 @@ def _first_problem(error: ValidationError, resources: list[Any]) -> str:
     message = problem["msg"]
     if problem["type"] == "extra_forbidden":
         message = "unknown key; remove it"
+    elif problem["type"] == "enum":
+        message = f"{message}, not {problem['input']!r}"
     return f"{path}: {message}"
+
+
+def resource_from_input(
+    name: str, *, store: str, fields: list[str], ops: list[str] | None
+) -> Resource:
+    """A resource from command-line input, with one-line errors like backend.toml's."""
+    data: dict[str, object] = {"name": name, "store": store, "fields": fields}
+    if ops is not None:
+        data["ops"] = ops
+    try:
+        return Resource.model_validate(data)
+    except ValidationError as error:
+        raise BlueprintError(f"resource {name!r}: {_first_problem(error, [data])}") from None

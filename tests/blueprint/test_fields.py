@@ -1,0 +1,85 @@
+"""The `name:type[:modifier...]` field syntax: what it accepts and how it refuses the rest."""
+
+from decimal import Decimal
+
+import pytest
+
+from backend_agent.blueprint import FieldType, parse_field
+from backend_agent.errors import BlueprintError
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("title:str", {"name": "title", "type": FieldType.STR, "optional": False}),
+        ("email:email:unique", {"type": FieldType.EMAIL, "unique": True}),
+        ("bio:text:optional", {"type": FieldType.TEXT, "optional": True}),
+        ("age:int:min=0:max=150", {"min": Decimal(0), "max": Decimal(150)}),
+        ("status:enum(active|banned)", {"type": FieldType.ENUM, "choices": ("active", "banned")}),
+        ("owner:ref(User)", {"type": FieldType.REF, "ref": "User", "column": "owner_id"}),
+        ("tags:list[str]:max=5", {"type": FieldType.LIST_STR, "max": Decimal(5)}),
+        ("price:decimal:min=0.5", {"type": FieldType.DECIMAL, "min": Decimal("0.5")}),
+        ("active:bool:default=true", {"default": True}),
+        ("level:enum(low|high):default=high", {"default": "high"}),
+        ("site:url:default=https://example.com:8080/x", {"default": "https://example.com:8080/x"}),
+        ("joined:datetime:default=now", {"default": "now"}),
+        ("slug:str:index", {"index": True}),
+    ],
+)
+def test_valid_specs_parse(spec: str, expected: dict[str, object]) -> None:
+    field = parse_field(spec)
+    for attribute, value in expected.items():
+        assert getattr(field, attribute) == value
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "title:str",
+        "email:email:unique",
+        "age:int:optional:min=0:max=150",
+        "status:enum(active|banned):default=active",
+        "owner:ref(User)",
+        "price:decimal:min=0.5",
+        "site:url:default=https://example.com:8080/x",
+    ],
+)
+def test_canonical_spec_round_trips(spec: str) -> None:
+    assert parse_field(parse_field(spec).to_spec()) == parse_field(spec)
+    assert parse_field(spec).to_spec() == spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("title", "has no type: write name:type, e.g. title:str"),
+        ("title:strng", "unknown type 'strng'; use one of: str, text"),
+        ("id:int", "'id' is reserved"),
+        ("class:str", "is a Python keyword"),
+        ("Title:str", "must be snake_case"),
+        ("2fast:str", "must be snake_case"),
+        ("status:enum()", "enum needs values, e.g. status:enum(active|banned)"),
+        ("status:enum", "enum needs an argument"),
+        ("status:enum(a|a)", "enum values repeat"),
+        ("status:enum(Active)", "must be lower snake_case"),
+        ("owner:ref()", "ref needs a resource name, e.g. owner:ref(User)"),
+        ("owner_id:ref(User)", "write owner:ref(User)"),
+        ("age:int:min=abc", "min needs a number"),
+        ("age:int:min=1.5", "must be a whole number"),
+        ("age:int:min=5:max=1", "min=5 is greater than max=1"),
+        ("age:int:between=1", "unknown modifier 'between'"),
+        ("flag:bool:min=1", "min does not apply to bool fields"),
+        ("data:json:unique", "unique is not supported on json fields"),
+        ("active:bool:default=yes", "default 'yes' is not true or false"),
+        ("level:enum(low|high):default=mid", "not one of low|high"),
+        ("born:date:default=2020-01-01", "date fields take no default"),
+        ("age:int:min=0:default=-1", "outside min/max"),
+        ("code:str:max=3:default=toolong", "default is longer than max"),
+        ("title:str:unique=yes", "takes no value"),
+    ],
+)
+def test_invalid_specs_name_the_problem(spec: str, message: str) -> None:
+    with pytest.raises(BlueprintError) as raised:
+        parse_field(spec)
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)

@@ -1,0 +1,173 @@
+"""What `new`, `add resource`, `apply` and `undo` write, and what they refuse to touch."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from backend_agent import operations
+from backend_agent.errors import BlueprintError, ProjectError, UsageError
+from tests.helpers import snapshot
+
+CONTRACT = [
+    "app/main.py", "app/core/config.py", "app/core/logging.py", "app/core/errors.py",
+    "app/db/postgres.py", "app/api/deps.py", "app/api/errors.py", "app/api/router.py",
+    "app/api/routes/health.py", "app/models/user.py", "app/services/users.py",
+    "app/api/routes/users.py", "tests/test_users.py", "tests/conftest.py", "alembic.ini",
+    "migrations/env.py", "pyproject.toml", ".env.example", "README.md", "Dockerfile",
+    ".github/workflows/ci.yml", "backend.toml",
+]
+
+
+def test_project_has_the_layered_layout(shop_project: Path) -> None:
+    missing = [path for path in CONTRACT if not (shop_project / path).is_file()]
+    assert missing == []
+    migrations = sorted(p.name for p in (shop_project / "migrations/versions").glob("*.py"))
+    assert migrations == [
+        "0001_create_table_users.py", "0002_create_table_posts.py", "0003_create_table_products.py",
+    ]
+
+
+def test_no_generated_file_imports_backend_agent(shop_project: Path) -> None:
+    for path in shop_project.rglob("*.py"):
+        if ".backend-agent" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [alias.name for alias in node.names] + [getattr(node, "module", "") or ""]
+                assert not any(name.startswith("backend_agent") for name in names), path
+
+
+def test_services_do_not_import_fastapi(shop_project: Path) -> None:
+    for path in (shop_project / "app/services").glob("*.py"):
+        assert "fastapi" not in path.read_text(), path
+
+
+def test_settings_have_no_secret_defaults(shop_project: Path) -> None:
+    config = (shop_project / "app/core/config.py").read_text()
+    assert "database_url: SecretStr\n" in config
+
+
+def test_migration_chain_is_linear(shop_project: Path) -> None:
+    texts = [p.read_text() for p in sorted((shop_project / "migrations/versions").glob("*.py"))]
+    assert 'down_revision: str | None = None' in texts[0]
+    assert 'down_revision: str | None = "0001"' in texts[1]
+    assert 'down_revision: str | None = "0002"' in texts[2]
+    assert "sa.ForeignKeyConstraint" in texts[1]
+    assert 'ondelete="RESTRICT"' in texts[1]
+
+
+def test_new_refuses_a_non_empty_directory(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="is not empty; pick an empty directory or pass --force"):
+        operations.new_project(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_new_with_force_keeps_unrelated_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    operations.new_project(tmp_path, force=True)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "app/main.py").is_file()
+
+
+def test_new_leaves_nothing_behind_when_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(operations, "apply_changes", broken)
+    with pytest.raises(OSError, match="disk full"):
+        operations.new_project(tmp_path / "shop")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_add_resource_keeps_edits_to_the_router_file(shop_copy: Path) -> None:
+    router = shop_copy / "app/api/router.py"
+    edited = router.read_text().replace(
+        "api_router = APIRouter()",
+        "# Our own routers go below.\napi_router = APIRouter()",
+    )
+    router.write_text(edited)
+    operations.add_resource(shop_copy, "Tag", ["label:str:unique"])
+    text = router.read_text()
+    assert "# Our own routers go below." in text
+    assert "api_router.include_router(tags.router)" in text
+    assert text.count("include_router(users.router)") == 1
+
+
+def test_user_edits_to_generated_code_survive_regeneration(shop_copy: Path) -> None:
+    service = shop_copy / "app/services/users.py"
+    service.write_text(service.read_text() + '\n\nGREETING = "hello"\n')
+    operations.add_resource(shop_copy, "Tag", ["label:str"])
+    assert 'GREETING = "hello"' in service.read_text()
+
+
+def test_a_deleted_generated_file_stays_deleted(shop_copy: Path) -> None:
+    (shop_copy / "Dockerfile").unlink()
+    outcome = operations.add_resource(shop_copy, "Tag", ["label:str"])
+    assert not (shop_copy / "Dockerfile").exists()
+    assert "Dockerfile" not in [change.path for change in outcome.written]
+
+
+def test_dry_run_writes_nothing_and_shows_the_diff(shop_copy: Path) -> None:
+    before = snapshot(shop_copy)
+    outcome = operations.add_resource(shop_copy, "Tag", ["label:str"], dry_run=True)
+    assert snapshot(shop_copy) == before
+    diffs = {change.path: change.diff() for change in outcome.written}
+    assert "+class Tag(TagBase, table=True):" in diffs["app/models/tag.py"]
+    assert outcome.migration is not None
+    assert outcome.migration.path == "migrations/versions/0004_create_table_tags.py"
+
+
+def test_apply_is_idempotent(shop_copy: Path) -> None:
+    assert operations.apply(shop_copy).written == []
+    blueprint = shop_copy / "backend.toml"
+    blueprint.write_text(
+        blueprint.read_text() + '\n[resources.Tag]\n# hand-written\nfields = ["label:str"]\n'
+    )
+    first = operations.apply(shop_copy)
+    assert "app/models/tag.py" in [change.path for change in first.written]
+    assert first.migration is not None
+    assert "# hand-written" in blueprint.read_text()
+    assert operations.apply(shop_copy).written == []
+
+
+def test_undo_restores_the_project(shop_copy: Path) -> None:
+    before = snapshot(shop_copy)
+    operations.add_resource(shop_copy, "Tag", ["label:str"])
+    command, _ = operations.undo(shop_copy)
+    assert command == "add resource Tag"
+    after = snapshot(shop_copy)
+    assert {k: v for k, v in after.items() if ".backend-agent/history" not in k} == {
+        k: v for k, v in before.items() if ".backend-agent/history" not in k
+    }
+
+
+def test_bad_input_leaves_the_project_unchanged(shop_copy: Path) -> None:
+    before = snapshot(shop_copy)
+    for call in (
+        lambda: operations.add_resource(shop_copy, "User", ["x:str"]),
+        lambda: operations.add_resource(shop_copy, "Tag", ["x:strng"]),
+        lambda: operations.add_resource(shop_copy, "Tag", ["owner:ref(Nobody)"]),
+        lambda: operations.add_resource(shop_copy, "Tag", ["x:str"], ops=["create", "fly"]),
+    ):
+        with pytest.raises(BlueprintError):
+            call()
+    assert snapshot(shop_copy) == before
+
+
+def test_a_malformed_blueprint_is_reported_not_overwritten(shop_copy: Path) -> None:
+    (shop_copy / "backend.toml").write_text("[project\n")
+    before = snapshot(shop_copy)
+    with pytest.raises(BlueprintError, match="not valid TOML"):
+        operations.add_resource(shop_copy, "Tag", ["label:str"])
+    assert snapshot(shop_copy) == before
+
+
+def test_a_directory_without_blueprint_is_not_a_project(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError, match="is not a backend-agent project"):
+        operations.add_resource(tmp_path, "Tag", ["label:str"])
