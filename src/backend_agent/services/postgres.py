@@ -1,0 +1,359 @@
+"""A throwaway PostgreSQL cluster, or a user's server given by URL.
+
+`verify`, `dev`, `demo` and our tests need a real PostgreSQL without asking the user
+to run one. We drive the cluster's own binaries (`initdb`, `postgres`, `psql`) so that
+backend-agent needs no database driver, and run `postgres` in the foreground under a
+watchdog (`pg_ctl` would daemonize it out of our reach).
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from backend_agent.errors import ServiceError
+from backend_agent.services.process import (
+    StopPolicy,
+    Watchdog,
+    free_port,
+    is_root,
+    make_workdir,
+    not_managed,
+    server_env,
+    wait_until_ready,
+)
+
+logger = logging.getLogger(__name__)
+
+URL_ENV = "BACKEND_AGENT_POSTGRES_URL"
+"""Names the user's own server: when set, nothing is started."""
+BINDIR_ENV = "BACKEND_AGENT_PG_BINDIR"
+"""Names the directory holding `initdb` and `postgres` when the search gets it wrong."""
+SERVER_USER = "postgres"
+"""`initdb` and `postgres` refuse to run as root; as root they run as this user."""
+SUPERUSER = "postgres"
+"""The cluster's bootstrap superuser, reached with trust authentication."""
+
+_POLICY = StopPolicy(stop_signal=signal.SIGINT, stop_timeout=30.0, kill_signal=signal.SIGQUIT)
+"""SIGINT is PostgreSQL's fast shutdown; SIGQUIT its immediate one (no checkpoint)."""
+_SETTINGS = {
+    "fsync": "off",
+    "full_page_writes": "off",
+    "synchronous_commit": "off",
+    "max_connections": "100",
+}
+"""Durability is worthless for a throwaway cluster; speed is not."""
+_DATABASE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,62}")
+_PORT_ATTEMPTS = 3
+
+
+def find_bindir(bindir: str | Path | None = None) -> Path:
+    """Find the directory holding the PostgreSQL server binaries.
+
+    Debian keeps them off PATH in `/usr/lib/postgresql/<version>/bin`. An explicit
+    `bindir` (or `BACKEND_AGENT_PG_BINDIR`) is used alone, so a wrong one fails loudly
+    instead of silently picking another version.
+
+    Raises:
+        ServiceError: no directory with `initdb` and `postgres` was found.
+    """
+    explicit = bindir if bindir is not None else os.environ.get(BINDIR_ENV)
+    if explicit is not None:
+        candidates = [Path(explicit)]
+    else:
+        candidates = []
+        pg_config = shutil.which("pg_config")
+        if pg_config is not None:
+            result = subprocess.run(
+                [pg_config, "--bindir"], capture_output=True, text=True, check=False
+            )
+            candidates.append(Path(result.stdout.strip()))
+        versions = glob.glob("/usr/lib/postgresql/*/bin")
+        candidates += [Path(p) for p in sorted(versions, key=_version_key, reverse=True)]
+        on_path = shutil.which("postgres")
+        if on_path is not None:
+            candidates.append(Path(on_path).parent)
+    for candidate in candidates:
+        if all(os.access(candidate / name, os.X_OK) for name in ("initdb", "postgres")):
+            return candidate
+    where = f" in {explicit}" if explicit is not None else ""
+    raise ServiceError(
+        f"PostgreSQL server binaries (initdb, postgres) not found{where}: install the "
+        f"Debian package `postgresql`, set {BINDIR_ENV}, or set {URL_ENV} to use your own server"
+    )
+
+
+def _version_key(path: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", Path(path).parent.name))
+
+
+class LocalPostgres:
+    """A PostgreSQL server for one run: a throwaway cluster, or the user's server.
+
+    A throwaway cluster is created on the first `start()` in a private directory under
+    /tmp and listens on 127.0.0.1 on a free port with trust authentication. A watchdog
+    process deletes it when this process ends in any way, SIGKILL included.
+    """
+
+    host: str
+    """Where the server listens."""
+    port: int
+    """The server's TCP port; `start()` after `stop()` reuses it."""
+
+    def __init__(self, url: str | None = None, *, bindir: str | Path | None = None) -> None:
+        """Prepare, without starting anything.
+
+        Args:
+            url: the user's server as `postgresql://user:pass@host:port/db`; when given,
+                nothing is ever started or stopped and `url()` builds on it.
+            bindir: the directory with `initdb` and `postgres` (default: searched).
+        """
+        self._external = urlsplit(url) if url is not None else None
+        self._bindir = bindir
+        self._found_bindir: Path | None = None
+        self._watchdog: Watchdog | None = None
+        self._pid: int | None = None
+        if self._external is not None:
+            self.host = self._external.hostname or "localhost"
+            self.port = self._external.port or 5432
+        else:
+            self.host = "127.0.0.1"
+            self.port = 0
+
+    @property
+    def external(self) -> bool:
+        """Whether this is the user's server, which we never start or stop."""
+        return self._external is not None
+
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's process id while a throwaway cluster runs."""
+        return self._pid
+
+    @property
+    def workdir(self) -> Path | None:
+        """The throwaway cluster's directory (data, socket, log), deleted by `close()`."""
+        return None if self._watchdog is None else self._watchdog.workdir
+
+    def url(self, database: str = "postgres", *, driver: str = "postgresql+asyncpg") -> str:
+        """A SQLAlchemy-style URL for `database`; `driver="postgresql"` suits libpq tools."""
+        if self._external is not None:
+            parts = self._external._replace(scheme=driver, path="/" + quote(database))
+            return urlunsplit(parts)
+        return f"{driver}://{SUPERUSER}@{self.host}:{self.port}/{quote(database)}"
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database `name`, dropping any previous one; return its URL.
+
+        Raises:
+            ValueError: `name` is not a plain identifier.
+            ServiceError: `psql` is missing or the server refused.
+        """
+        if not _DATABASE_NAME.fullmatch(name):
+            raise ValueError(f"not a plain database name: {name!r}")
+        maintenance = self._maintenance_url()
+        statements = [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"']
+        argv = [self._psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", maintenance]
+        for statement in statements:
+            argv += ["-c", statement]
+        result = subprocess.run(argv, capture_output=True, text=True, env=server_env(), check=False)
+        if result.returncode != 0:
+            detail = result.stderr.strip().splitlines()[-1:] or [f"exit code {result.returncode}"]
+            raise ServiceError(
+                f"could not create database {name!r} on {self.host}:{self.port}: {detail[0]}"
+            )
+        logger.debug("created database %s on %s:%d", name, self.host, self.port)
+        return self.url(name)
+
+    def _maintenance_url(self) -> str:
+        if self._external is not None and self._external.path.strip("/"):
+            return self.url(self._external.path.strip("/"), driver="postgresql")
+        return self.url("postgres", driver="postgresql")
+
+    def _binary(self, name: str) -> str:
+        if self._found_bindir is None:
+            self._found_bindir = find_bindir(self._bindir)
+        return str(self._found_bindir / name)
+
+    def _psql(self) -> str:
+        if self._external is None:
+            return self._binary("psql")
+        try:
+            return self._binary("psql")
+        except ServiceError:
+            found = shutil.which("psql")
+            if found is None:
+                raise ServiceError(
+                    f"creating a database on {self.host}:{self.port} needs the `psql` client: "
+                    "install the Debian package `postgresql-client`, or create it yourself"
+                ) from None
+            return found
+
+    def start(self) -> None:
+        """Start the throwaway cluster, creating it on the first call.
+
+        After `stop()` it comes back on the same port with the same data, which is how
+        tests simulate a database that went away and returned.
+
+        Raises:
+            ServiceError: binaries missing, `initdb` failed, or the server did not start.
+        """
+        if self._external is not None:
+            raise not_managed("PostgreSQL", self.host, self.port)
+        if self._pid is not None:
+            return
+        began = time.monotonic()
+        if self._watchdog is None:
+            self._create_cluster()
+            for attempt in range(1, _PORT_ATTEMPTS + 1):
+                self.port = free_port(self.host)
+                try:
+                    self._launch()
+                    break
+                except ServiceError as error:
+                    if attempt == _PORT_ATTEMPTS or "already in use" not in str(error):
+                        raise
+                    logger.info("port %d was taken meanwhile: trying another one", self.port)
+        else:
+            self._launch()
+        logger.info(
+            "PostgreSQL ready on %s:%d in %.2f s", self.host, self.port, time.monotonic() - began
+        )
+
+    def _create_cluster(self) -> None:
+        initdb = self._binary("initdb")
+        user = SERVER_USER if is_root() else None
+        if user is not None:
+            _require_user(user)
+        self._watchdog = Watchdog(make_workdir("backend-agent-pg-", user))
+        workdir = self._watchdog.workdir
+        argv = [
+            initdb,
+            "-D",
+            str(workdir / "data"),
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-sync",
+            "--no-instructions",
+        ]
+        result = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            cwd=workdir,
+            env=server_env(),
+            user=user,
+            group=user,
+            extra_groups=[] if user is not None else None,
+            check=False,
+        )
+        if result.returncode != 0:
+            output = (result.stdout + result.stderr).strip().splitlines()[-10:]
+            raise ServiceError(
+                f"initdb failed with exit code {result.returncode}:"
+                + "".join(f"\n  {line}" for line in output)
+            )
+
+    def _launch(self) -> None:
+        assert self._watchdog is not None
+        workdir = self._watchdog.workdir
+        data, log = workdir / "data", workdir / "postgres.log"
+        argv = [
+            self._binary("postgres"),
+            "-D",
+            str(data),
+            "-h",
+            self.host,
+            "-p",
+            str(self.port),
+            "-k",
+            str(workdir),
+        ]
+        for key, value in _SETTINGS.items():
+            argv += ["-c", f"{key}={value}"]
+        user = SERVER_USER if is_root() else None
+        pid = self._watchdog.run(argv, log=log, policy=_POLICY, user=user)
+        try:
+            wait_until_ready(
+                lambda: _accepting(data, pid),
+                self._watchdog,
+                what=f"PostgreSQL on {self.host}:{self.port}",
+                log=log,
+            )
+        except ServiceError:
+            self._watchdog.stop(_POLICY)
+            raise
+        self._pid = pid
+
+    def stop(self) -> None:
+        """Shut the server down cleanly and keep its data for a later `start()`."""
+        if self._external is not None:
+            raise not_managed("PostgreSQL", self.host, self.port)
+        if self._watchdog is None or self._pid is None:
+            return
+        began = time.monotonic()
+        self._watchdog.stop(_POLICY)
+        self._pid = None
+        logger.info("PostgreSQL on port %d stopped in %.2f s", self.port, time.monotonic() - began)
+
+    def close(self) -> None:
+        """Stop the server and delete its data; safe to call twice, a no-op for a URL."""
+        watchdog, self._watchdog, self._pid = self._watchdog, None, None
+        if watchdog is not None:
+            watchdog.close()
+            logger.info("PostgreSQL on port %d closed", self.port)
+
+
+def _require_user(name: str) -> None:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        raise ServiceError(
+            f"PostgreSQL refuses to run as root and there is no `{name}` user: install the "
+            f"Debian package `postgresql` or run `useradd --system {name}`"
+        ) from None
+
+
+def _accepting(data: Path, pid: int) -> bool:
+    """Whether `postmaster.pid` says our postmaster accepts connections (as `pg_ctl -w`)."""
+    try:
+        lines = (data / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return False
+    return len(lines) > 7 and lines[0].strip() == str(pid) and lines[7].strip() == "ready"
+
+
+@contextmanager
+def local_postgres(
+    url: str | None = None, *, bindir: str | Path | None = None
+) -> Iterator[LocalPostgres]:
+    """Yield a running PostgreSQL, closing it (and deleting its data) on the way out.
+
+    Args:
+        url: the user's server; default `BACKEND_AGENT_POSTGRES_URL`, and when neither
+            is set a throwaway cluster is started.
+        bindir: the directory with the server binaries (default: searched).
+    """
+    url = url or os.environ.get(URL_ENV) or None
+    server = LocalPostgres(url, bindir=bindir)
+    try:
+        if url is None:
+            server.start()
+        yield server
+    finally:
+        server.close()
