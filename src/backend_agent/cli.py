@@ -138,10 +138,17 @@ def verify(
             envvar="BACKEND_AGENT_DATABASE_URL",
         ),
     ] = None,
+    mongodb_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Use this MongoDB instead of a throwaway SecantusDB.",
+            envvar="BACKEND_AGENT_MONGODB_URL",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run ruff, mypy --strict, the auditor, migrations and the tests on real databases."""
-    result = run_verify(directory, database_url=database_url)
+    result = run_verify(directory, database_url=database_url, mongodb_url=mongodb_url)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))  # noqa: T201 - machine output on stdout
     else:

@@ -17,7 +17,6 @@ from backend_agent.blueprint import (
     BLUEPRINT_FILE,
     Blueprint,
     BlueprintDocument,
-    Store,
     load_blueprint,
     new_document,
     parse_blueprint,
@@ -124,7 +123,6 @@ def undo(root: Path) -> tuple[str, list[str]]:
 
 def _generate(root: Path, document: BlueprintDocument, *, command: str, dry_run: bool) -> Outcome:
     blueprint = document.blueprint
-    _check_supported(blueprint)
     rendered = project_files(blueprint)
     rendered = format_python(rendered, rendered["pyproject.toml"])
     blueprint_text = document.dumps()
@@ -159,15 +157,6 @@ def _generate(root: Path, document: BlueprintDocument, *, command: str, dry_run:
 
 def _format_one(path: str, text: str, pyproject: str) -> str:
     return format_python({path: text}, pyproject)[path]
-
-
-def _check_supported(blueprint: Blueprint) -> None:
-    for resource in blueprint.resources:
-        if resource.store is not Store.POSTGRES:
-            raise BlueprintError(
-                f"resource {resource.name!r}: store {resource.store.value!r} is not supported "
-                'by this version of backend-agent; use store = "postgres"'
-            )
 
 
 def _existing_migrations(root: Path) -> dict[str, str]:

@@ -15,9 +15,9 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from backend_agent.blueprint import load_blueprint
+from backend_agent.blueprint import Blueprint, Store, load_blueprint
 from backend_agent.errors import ServiceError
-from backend_agent.services import local_postgres
+from backend_agent.services import local_mongo, local_postgres
 
 OUTPUT_TAIL_LINES = 40
 
@@ -58,11 +58,16 @@ def verify(
     root: Path,
     *,
     database_url: str | None = None,
+    mongodb_url: str | None = None,
     audit: bool = True,
 ) -> VerifyResult:
-    """Run every check on the project at `root` and return one structured result."""
+    """Run every check on the project at `root` and return one structured result.
+
+    Databases are throwaway servers unless URLs are given; MongoDB is started only for
+    projects that have MongoDB resources.
+    """
     root = root.resolve()
-    name = load_blueprint(root).blueprint.project.name
+    blueprint = load_blueprint(root).blueprint
     python = project_python(root)
     result = VerifyResult(str(root))
     static: list[tuple[str, list[str]]] = [
@@ -76,24 +81,35 @@ def verify(
         ]
         if audit:
             background.append(pool.submit(_audit, root))
-        result.steps += _database_steps(root, python, name, database_url)
-        result.steps = [future.result() for future in background] + result.steps
+        database_steps = _database_steps(root, python, blueprint, database_url, mongodb_url)
+        result.steps = [future.result() for future in background] + database_steps
     return result
 
 
 def _database_steps(
-    root: Path, python: str, name: str, database_url: str | None
+    root: Path,
+    python: str,
+    blueprint: Blueprint,
+    database_url: str | None,
+    mongodb_url: str | None,
 ) -> list[StepResult]:
     steps: list[StepResult] = []
+    name = blueprint.project.name
     with ExitStack() as stack:
         started = time.perf_counter()
+        env = {"ENVIRONMENT": "test"}
         try:
             if database_url is None:
                 server = stack.enter_context(local_postgres())
                 database_url = server.create_database(f"verify_{name}")
+            env["DATABASE_URL"] = database_url
+            if blueprint.has_store(Store.MONGO):
+                if mongodb_url is None:
+                    mongodb_url = stack.enter_context(local_mongo()).url()
+                env["MONGODB_URL"] = mongodb_url
+                env["MONGODB_DATABASE"] = f"verify_{name}"
         except ServiceError as error:
-            return [StepResult("postgres", False, time.perf_counter() - started, str(error))]
-        env = {"DATABASE_URL": database_url, "ENVIRONMENT": "test"}
+            return [StepResult("databases", False, time.perf_counter() - started, str(error))]
         for label, command in (
             ("alembic upgrade", [python, "-m", "alembic", "upgrade", "head"]),
             ("alembic check", [python, "-m", "alembic", "check"]),

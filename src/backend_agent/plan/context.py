@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Resource
+from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Resource, Store
 from backend_agent.plan.python_types import PythonField
 from backend_agent.plan.samples import invalid_example, valid_expression
 
@@ -45,6 +45,33 @@ class ResourceContext:
         return self.r.plural
 
     @property
+    def is_mongo(self) -> bool:
+        return self.r.store is Store.MONGO
+
+    @property
+    def id_type(self) -> str:
+        """MongoDB ids travel as strings (ObjectId hex), PostgreSQL ids as integers."""
+        return "str" if self.is_mongo else "int"
+
+    @property
+    def unknown_id(self) -> str:
+        """An id of the right shape that names nothing."""
+        return "0123456789abcdef01234567" if self.is_mongo else "999999"
+
+    @property
+    def mongo_referrers(self) -> list[tuple[Resource, FieldSpec]]:
+        """MongoDB resources whose documents belong to rows of this (PostgreSQL) resource."""
+        return [(r, f) for r, f in self.referrers if r.store is Store.MONGO]
+
+    def deps(self, operation: str) -> list[tuple[str, str]]:
+        """The handles (name, dependency alias) a route passes to the service, in order."""
+        if not self.is_mongo:
+            wants_mongo = operation == "delete" and bool(self.mongo_referrers)
+            return [("session", "SessionDep")] + ([("database", "MongoDep")] if wants_mongo else [])
+        checks_refs = operation in ("create", "update") and bool(self.r.refs)
+        return [("database", "MongoDep")] + ([("session", "SessionDep")] if checks_refs else [])
+
+    @property
     def path(self) -> str:
         return self.r.plural.replace("_", "-")
 
@@ -66,9 +93,9 @@ class ResourceContext:
 
     @property
     def model_imports(self) -> list[str]:
-        lines = {"from sqlmodel import Field, SQLModel"}
+        lines = set() if self.is_mongo else {"from sqlmodel import Field, SQLModel"}
         for field in self.python_fields:
-            lines.update(field.imports())
+            lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)
         if any(not field.spec.optional for field in self.python_fields):
             lines.update({"from typing import Annotated", "from pydantic import AfterValidator"})
         return sorted(lines)

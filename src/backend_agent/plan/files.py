@@ -12,15 +12,23 @@ from backend_agent.render import render
 
 PROJECT_TEMPLATES = "project"
 JINJA_SUFFIX = ".jinja"
+MONGO_ONLY = frozenset({"app/db/mongo.py.jinja"})
 
 
 def project_files(blueprint: Blueprint) -> dict[str, str]:
     """Every file the blueprint generates, except migrations (history: see plan.migrations)."""
     contexts = [ResourceContext(resource, blueprint) for resource in blueprint.resources]
-    common = {"project": blueprint.project, "blueprint": blueprint, "resources": contexts}
+    common = {
+        "project": blueprint.project,
+        "blueprint": blueprint,
+        "resources": contexts,
+        "mongo": blueprint.has_store(Store.MONGO),
+    }
     generated: dict[str, str] = {}
     root = files("backend_agent").joinpath("templates", PROJECT_TEMPLATES)
     for relative, template in _walk(root, ""):
+        if relative in MONGO_ONLY and not common["mongo"]:
+            continue
         if relative.endswith(JINJA_SUFFIX):
             target = relative.removesuffix(JINJA_SUFFIX)
             generated[target] = render(f"{PROJECT_TEMPLATES}/{relative}", **common)
@@ -37,8 +45,6 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
 def resource_files(context: ResourceContext) -> dict[str, str]:
     """The model, service, routes and tests of one resource."""
     resource = context.r
-    if resource.store is not Store.POSTGRES:
-        raise NotImplementedError(f"store {resource.store} is not supported yet")
     folder = f"resource/{resource.store.value}"
     values = {
         "r": resource,
@@ -57,8 +63,8 @@ def resource_files(context: ResourceContext) -> dict[str, str]:
     return {
         f"app/models/{resource.snake}.py": render(f"{folder}/model.py.jinja", **values),
         f"app/services/{resource.plural}.py": render(f"{folder}/service.py.jinja", **values),
-        f"app/api/routes/{resource.plural}.py": render(f"{folder}/routes.py.jinja", **values),
-        f"tests/test_{resource.plural}.py": render(f"{folder}/test.py.jinja", **values),
+        f"app/api/routes/{resource.plural}.py": render("resource/routes.py.jinja", **values),
+        f"tests/test_{resource.plural}.py": render("resource/test.py.jinja", **values),
     }
 
 

@@ -124,16 +124,9 @@ class PythonField:
         return args
 
     def base_args(self) -> list[str]:
-        """Arguments of `Field(...)` in the Base schema: default, constraints, column options."""
+        """`Field(...)` arguments in a table's Base schema: the document's plus column options."""
         spec = self.spec
-        args: list[str] = []
-        if spec.default == "now" and spec.type is FieldType.DATETIME:
-            args.append("default_factory=utc_now")
-        elif spec.default is not None:
-            args.append(f"default={self.default_literal}")
-        elif spec.optional:
-            args.append("default=None")
-        args += self.validation_args()
+        args = self.document_args()
         if spec.type is FieldType.REF:
             target = self.resource_ref_table
             args += [f'foreign_key="{target}.id"', 'ondelete="RESTRICT"', "index=True"]
@@ -144,6 +137,18 @@ class PythonField:
         if spec.type in _EXPLICIT_SA_TYPES or (spec.type is FieldType.TEXT and spec.max_length):
             args.append(f"sa_type={self.column_type}")
         return args
+
+    def document_args(self) -> list[str]:
+        """Arguments of `Field(...)` in a MongoDB document schema: default and constraints."""
+        spec = self.spec
+        args: list[str] = []
+        if spec.default == "now" and spec.type is FieldType.DATETIME:
+            args.append("default_factory=utc_now")
+        elif spec.default is not None:
+            args.append(f"default={self.default_literal}")
+        elif spec.optional:
+            args.append("default=None")
+        return args + self.validation_args()
 
     def update_args(self) -> list[str]:
         return ["default=None", *self.validation_args()]
