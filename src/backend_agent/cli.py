@@ -13,9 +13,11 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
-from backend_agent import __version__, operations
+from backend_agent import __version__, operations, reference, serve
+from backend_agent.blueprint import BLUEPRINT_FILE
 from backend_agent.errors import BackendAgentError, UsageError
 from backend_agent.operations import Outcome
+from backend_agent.verify import VerifyResult
 from backend_agent.verify import verify as run_verify
 
 app = typer.Typer(
@@ -73,11 +75,20 @@ def new(
     ] = None,
     description: Annotated[str, typer.Option(help="One line about the API.")] = "",
     force: Annotated[bool, typer.Option(help="Generate into a non-empty directory.")] = False,
+    blueprint: Annotated[
+        Path | None,
+        typer.Option("--from", help="Generate from this backend.toml (resources included)."),
+    ] = None,
     dry_run: DryRunOption = False,
 ) -> None:
     """Create a layered FastAPI + PostgreSQL project in DIRECTORY."""
     outcome = operations.new_project(
-        directory, name=name, description=description, force=force, dry_run=dry_run
+        directory,
+        blueprint=blueprint,
+        name=name,
+        description=description,
+        force=force,
+        dry_run=dry_run,
     )
     _report(outcome)
     if not dry_run:
@@ -152,20 +163,79 @@ def verify(
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))  # noqa: T201 - machine output on stdout
     else:
-        table = Table(title=f"verify {result.project}")
-        table.add_column("step")
-        table.add_column("result")
-        table.add_column("seconds", justify="right")
-        table.add_column("summary", overflow="fold")
-        for step in result.steps:
-            mark = "[green]pass[/]" if step.ok else "[red]FAIL[/]"
-            table.add_row(step.name, mark, f"{step.seconds:.1f}", step.summary)
-        console.print(table)
-        for step in result.steps:
-            if not step.ok and step.output:
-                console.rule(f"[red]{step.name}")
-                console.print(step.output, markup=False, highlight=False)
+        _print_verify(result)
     raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def dev(
+    directory: Annotated[Path, typer.Argument(help="The project to run.")] = Path(),
+    port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
+) -> None:
+    """Start local databases, apply migrations and run the app with reload; Ctrl-C stops all."""
+    with serve.local_databases(directory, database="dev") as environment:
+        _run_app(directory, environment, port=port, reload=True)
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path, typer.Argument(help="Where to generate the reference backend.")
+    ] = Path("backend-agent-demo"),
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Stop after verifying (for scripts and CI).")
+    ] = False,
+    port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
+) -> None:
+    """Generate the reference backend, verify it on local databases, then serve it."""
+    if (directory / BLUEPRINT_FILE).is_file():
+        console.print(f"using the project already in {directory}")
+    else:
+        operations.new_project(directory, blueprint=Path(str(reference.BLUEPRINT)))
+        console.print(f"generated the reference backend in [bold]{directory}[/]")
+    result = run_verify(directory)
+    _print_verify(result)
+    if not result.ok:
+        raise typer.Exit(1)
+    if no_serve:
+        return
+    with serve.local_databases(directory, database="demo") as environment:
+        _run_app(directory, environment, port=port, reload=False)
+
+
+def _run_app(
+    directory: Path, environment: serve.LocalEnvironment, *, port: int | None, reload: bool
+) -> None:
+    process, url = serve.serve(directory, environment, host="127.0.0.1", port=port, reload=reload)
+    console.print(
+        f"serving [bold]{url}[/]: API docs at {url}/docs, readiness at {url}/health/ready"
+    )
+    for name, value in environment.describe():
+        console.print(f"  {name}={value}", highlight=False)
+    console.print("Ctrl-C stops the app and the databases.")
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        console.print("stopping")
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def _print_verify(result: VerifyResult) -> None:
+    table = Table(title=f"verify {result.project}")
+    table.add_column("step")
+    table.add_column("result")
+    table.add_column("seconds", justify="right")
+    table.add_column("summary", overflow="fold")
+    for step in result.steps:
+        mark = "[green]pass[/]" if step.ok else "[red]FAIL[/]"
+        table.add_row(step.name, mark, f"{step.seconds:.1f}", step.summary)
+    console.print(table)
+    for step in result.steps:
+        if not step.ok and step.output:
+            console.rule(f"[red]{step.name}")
+            console.print(step.output, markup=False, highlight=False)
 
 
 def _report(outcome: Outcome) -> None:

@@ -61,12 +61,16 @@ class Outcome:
 def new_project(
     target: Path,
     *,
+    blueprint: Path | None = None,
     name: str | None = None,
     description: str = "",
     force: bool = False,
     dry_run: bool = False,
 ) -> Outcome:
-    """Create a project in `target` (which must be absent or empty unless `force`)."""
+    """Create a project in `target` (which must be absent or empty unless `force`).
+
+    With `blueprint`, the project is generated from that backend.toml, resources included.
+    """
     target = target.resolve()
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} exists and is not a directory; pick another path")
@@ -76,7 +80,12 @@ def new_project(
             f"{target} is not empty; pick an empty directory or pass --force to generate into it"
         )
     project_name = name or snake_case(re.sub(r"[^A-Za-z0-9]+", "_", target.name)).strip("_")
-    document = new_document(project_name or "app", description or f"The {project_name} API.")
+    if blueprint is not None:
+        if not blueprint.is_file():
+            raise UsageError(f"blueprint {blueprint} does not exist")
+        document = parse_blueprint(blueprint.read_text(encoding="utf-8"), source=str(blueprint))
+    else:
+        document = new_document(project_name or "app", description or f"The {project_name} API.")
     if occupied or dry_run:
         return _generate(target, document, command="new", dry_run=dry_run)
     # Build beside the target and rename it into place: no half-written project on failure.

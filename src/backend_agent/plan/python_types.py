@@ -129,14 +129,20 @@ class PythonField:
         args = self.document_args()
         if spec.type is FieldType.REF:
             target = self.resource_ref_table
-            args += [f'foreign_key="{target}.id"', 'ondelete="RESTRICT"', "index=True"]
+            args += [f'foreign_key="{target}.id"', 'ondelete="RESTRICT"']
         if spec.unique:
             args.append("unique=True")
-        if spec.index:
+        if self.indexed:
             args.append("index=True")
         if spec.type in _EXPLICIT_SA_TYPES or (spec.type is FieldType.TEXT and spec.max_length):
             args.append(f"sa_type={self.column_type}")
         return args
+
+    @property
+    def indexed(self) -> bool:
+        """Whether the column gets a plain index: asked for, or a foreign key (joins and cascades
+        look rows up by it); a unique constraint already brings its own index."""
+        return (self.spec.index or self.spec.type is FieldType.REF) and not self.spec.unique
 
     def document_args(self) -> list[str]:
         """Arguments of `Field(...)` in a MongoDB document schema: default and constraints."""

@@ -1,0 +1,40 @@
+"""Dependencies the routes declare: one database session per request, the engine, MongoDB."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from pymongo.asynchronous.database import AsyncDatabase
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed once after the handler, rolled back on any error.
+
+    Declared with `scope="function"`, so the commit happens before the response is sent:
+    a failed commit becomes an error response, never a success for data that was lost.
+    """
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def get_engine(request: Request) -> AsyncEngine:
+    engine: AsyncEngine = request.app.state.engine
+    return engine
+
+
+def get_mongo_database(request: Request) -> AsyncDatabase[dict[str, Any]]:
+    """The app's MongoDB database; its client and pool live as long as the app."""
+    database: AsyncDatabase[dict[str, Any]] = request.app.state.mongo_database
+    return database
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
+MongoDep = Annotated[AsyncDatabase[dict[str, Any]], Depends(get_mongo_database)]

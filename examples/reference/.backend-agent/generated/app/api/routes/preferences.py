@@ -1,0 +1,63 @@
+"""HTTP routes of preferences: validate input, call the service, shape the response."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+
+from app.api.deps import MongoDep, SessionDep
+from app.models.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from app.models.preference import PreferenceCreate, PreferenceRead, PreferenceUpdate
+from app.services import preferences as service
+
+router = APIRouter(prefix="/preferences", tags=["preferences"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"description": "No Preference with this id"}
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_preference(
+    data: PreferenceCreate,
+    database: MongoDep,
+    session: SessionDep,
+) -> PreferenceRead:
+    preference = await service.create_preference(database, session, data)
+    return preference
+
+
+@router.get("")
+async def list_preferences(
+    database: MongoDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+) -> Page[PreferenceRead]:
+    preferences = await service.list_preferences(database, offset=offset, limit=limit)
+    return Page[PreferenceRead](items=preferences, offset=offset, limit=limit)
+
+
+@router.get("/{preference_id}", responses=NOT_FOUND)
+async def read_preference(
+    preference_id: str,
+    database: MongoDep,
+) -> PreferenceRead:
+    preference = await service.get_preference(database, preference_id)
+    return preference
+
+
+@router.patch("/{preference_id}", responses=NOT_FOUND)
+async def update_preference(
+    preference_id: str,
+    data: PreferenceUpdate,
+    database: MongoDep,
+    session: SessionDep,
+) -> PreferenceRead:
+    preference = await service.update_preference(database, session, preference_id, data)
+    return preference
+
+
+@router.delete("/{preference_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def delete_preference(
+    preference_id: str,
+    database: MongoDep,
+) -> None:
+    await service.delete_preference(database, preference_id)

@@ -1,0 +1,63 @@
+"""HTTP routes of users: validate input, call the service, shape the response."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+
+from app.api.deps import MongoDep, SessionDep
+from app.models.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from app.models.user import UserCreate, UserRead, UserUpdate
+from app.services import users as service
+
+router = APIRouter(prefix="/users", tags=["users"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"description": "No User with this id"}
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_user(
+    data: UserCreate,
+    session: SessionDep,
+) -> UserRead:
+    user = await service.create_user(session, data)
+    return UserRead.model_validate(user)
+
+
+@router.get("")
+async def list_users(
+    session: SessionDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+) -> Page[UserRead]:
+    users = await service.list_users(session, offset=offset, limit=limit)
+    items = [UserRead.model_validate(item) for item in users]
+    return Page[UserRead](items=items, offset=offset, limit=limit)
+
+
+@router.get("/{user_id}", responses=NOT_FOUND)
+async def read_user(
+    user_id: int,
+    session: SessionDep,
+) -> UserRead:
+    user = await service.get_user(session, user_id)
+    return UserRead.model_validate(user)
+
+
+@router.patch("/{user_id}", responses=NOT_FOUND)
+async def update_user(
+    user_id: int,
+    data: UserUpdate,
+    session: SessionDep,
+) -> UserRead:
+    user = await service.update_user(session, user_id, data)
+    return UserRead.model_validate(user)
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def delete_user(
+    user_id: int,
+    session: SessionDep,
+    database: MongoDep,
+) -> None:
+    await service.delete_user(session, database, user_id)

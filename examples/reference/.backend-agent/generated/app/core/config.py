@@ -1,0 +1,41 @@
+"""Settings, read from the environment (and `.env` in development) once per process."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every URL, secret, pool size and timeout the app uses; secrets have no defaults."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_name: str = "reference"
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    """Requests with a larger body are refused with 413 before they are parsed."""
+
+    database_url: SecretStr
+    """SQLAlchemy URL of PostgreSQL, e.g. postgresql+asyncpg://user:password@host:5432/db."""
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=5, ge=0)
+    database_pool_timeout: float = Field(default=5.0, gt=0)
+    """Seconds a request waits for a free connection before it is answered 503."""
+    database_connect_timeout: float = Field(default=5.0, gt=0)
+    database_statement_timeout: float = Field(default=15.0, gt=0)
+
+    mongodb_url: SecretStr
+    """MongoDB connection string, e.g. mongodb://user:password@host:27017/?replicaSet=rs0."""
+    mongodb_database: str = "reference"
+    mongodb_pool_size: int = Field(default=10, ge=1)
+    mongodb_timeout_ms: int = Field(default=5000, ge=1)
+    """Milliseconds to find a server or connect before a request is answered 503."""
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process; required values missing from the environment fail here."""
+    return Settings.model_validate({})

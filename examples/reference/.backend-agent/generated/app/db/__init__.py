@@ -1,0 +1,1 @@
+"""Database connections: engines, clients and the translation of their errors."""

@@ -1,0 +1,50 @@
+"""MongoDB: the async client with its pool and timeouts, and the indexes each collection needs."""
+
+import logging
+from typing import Any
+
+from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from app.core.config import Settings
+from app.core.errors import ConflictError
+from app.models import preference
+
+logger = logging.getLogger(__name__)
+
+MongoDatabase = AsyncDatabase[dict[str, Any]]
+"""The database handle services take; documents are plain dicts."""
+
+INDEXES: dict[str, list[IndexModel]] = {
+    preference.COLLECTION: preference.INDEXES,
+}
+"""Indexes per collection, created at start-up (creating an existing index is a no-op)."""
+
+
+def create_client(settings: Settings) -> AsyncMongoClient[dict[str, Any]]:
+    """A client whose timeouts come from settings, so an absent server fails requests fast."""
+    timeout = settings.mongodb_timeout_ms
+    return AsyncMongoClient(
+        settings.mongodb_url.get_secret_value(),
+        maxPoolSize=settings.mongodb_pool_size,
+        serverSelectionTimeoutMS=timeout,
+        connectTimeoutMS=timeout,
+        socketTimeoutMS=timeout * 3,
+        tz_aware=True,
+        uuidRepresentation="standard",
+    )
+
+
+async def ensure_indexes(database: AsyncDatabase[dict[str, Any]]) -> None:
+    for collection, indexes in INDEXES.items():
+        if indexes:
+            await database[collection].create_indexes(indexes)
+            logger.info("indexes of %s are in place", collection)
+
+
+def conflict_from(error: DuplicateKeyError) -> ConflictError:
+    """Name the field whose unique index refused the write."""
+    pattern = (error.details or {}).get("keyPattern") or {}
+    field = next(iter(pattern), "value")
+    return ConflictError(f"{field}: this value is already taken", field=field)

@@ -1,0 +1,70 @@
+"""PostgreSQL: the async engine with its pool, sessions, and translation of integrity errors."""
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.config import Settings
+from app.core.errors import ConflictError, InvalidReferenceError
+
+logger = logging.getLogger(__name__)
+
+UNIQUE_VIOLATION = "23505"
+FOREIGN_KEY_VIOLATION = "23503"
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """An engine whose pool size and timeouts come from settings, so a slow or absent
+    database makes requests fail fast instead of piling up."""
+    return create_async_engine(
+        settings.database_url.get_secret_value(),
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout,
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": settings.database_connect_timeout,
+            "command_timeout": settings.database_statement_timeout,
+        },
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded values after commit, so responses need no extra queries."""
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def flush(session: AsyncSession) -> None:
+    """Send pending changes now, turning constraint violations into domain errors."""
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise _domain_error(error) from error
+
+
+async def ensure_exists(
+    session: AsyncSession, model: type[SQLModel], key: int, *, field: str
+) -> None:
+    """Refuse input whose `field` points at a `model` row that does not exist."""
+    if await session.get(model, key) is None:
+        raise InvalidReferenceError(f"{field}: {model.__name__} {key} does not exist", field=field)
+
+
+def _domain_error(error: IntegrityError) -> ConflictError | InvalidReferenceError:
+    cause = error.orig.__cause__ if error.orig is not None else None
+    state = getattr(error.orig, "sqlstate", None)
+    constraint = str(getattr(cause, "constraint_name", "") or "")
+    table = str(getattr(cause, "table_name", "") or "")
+    detail = str(getattr(cause, "detail", "") or "")
+    if state == UNIQUE_VIOLATION:
+        field = constraint.removeprefix(f"uq_{table}_")
+        return ConflictError(f"{field}: this value is already taken", field=field)
+    if state == FOREIGN_KEY_VIOLATION and "still referenced" in detail:
+        return ConflictError(f"still referenced by rows of {table}; delete those first")
+    if state == FOREIGN_KEY_VIOLATION:
+        return InvalidReferenceError(f"a referenced row does not exist ({constraint})")
+    logger.error("unexpected integrity error: %s", state)
+    raise error

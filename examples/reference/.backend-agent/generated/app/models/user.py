@@ -1,0 +1,44 @@
+"""User: its table and the schemas its API reads and writes."""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, EmailStr
+from sqlmodel import Field, SQLModel
+
+from app.models.types import reject_null
+
+
+class UserBase(SQLModel):
+    """Fields a client sends and receives."""
+
+    name: str = Field(min_length=1, max_length=100)
+    email: EmailStr = Field(max_length=255, unique=True)
+
+
+class User(UserBase, table=True):
+    """The `users` table."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class UserCreate(UserBase):
+    """Input of POST /users."""
+
+
+class UserUpdate(SQLModel):
+    """Input of PATCH /users/{id}: fields left out keep their value."""
+
+    name: Annotated[str | None, AfterValidator(reject_null)] = Field(
+        default=None, min_length=1, max_length=100
+    )
+    email: Annotated[EmailStr | None, AfterValidator(reject_null)] = Field(
+        default=None, max_length=255
+    )
+
+
+class UserRead(UserBase):
+    """What the API returns."""
+
+    id: int

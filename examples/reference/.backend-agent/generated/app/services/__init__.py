@@ -1,0 +1,1 @@
+"""Business logic: async functions that take sessions or clients and raise domain errors."""

@@ -1,0 +1,94 @@
+"""Business logic of preferences (MongoDB documents); raises domain errors, knows no HTTP."""
+
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.errors import NotFoundError
+from app.db.mongo import MongoDatabase, conflict_from
+from app.db.postgres import ensure_exists
+from app.models.preference import (
+    COLLECTION,
+    PreferenceCreate,
+    PreferenceRead,
+    PreferenceUpdate,
+)
+from app.models.user import User
+
+
+def _object_id(preference_id: str) -> ObjectId:
+    """A malformed id names no document: 404, like an unknown one."""
+    if not ObjectId.is_valid(preference_id):
+        raise NotFoundError(f"Preference {preference_id} not found")
+    return ObjectId(preference_id)
+
+
+def _read(document: dict[str, Any]) -> PreferenceRead:
+    return PreferenceRead.model_validate({**document, "id": str(document["_id"])})
+
+
+async def create_preference(
+    database: MongoDatabase, session: AsyncSession, data: PreferenceCreate
+) -> PreferenceRead:
+    await ensure_exists(session, User, data.user_id, field="user_id")
+    document = data.model_dump(mode="json")
+    try:
+        await database[COLLECTION].insert_one(document)
+    except DuplicateKeyError as error:
+        raise conflict_from(error) from error
+    return _read(document)
+
+
+async def get_preference(database: MongoDatabase, preference_id: str) -> PreferenceRead:
+    document = await database[COLLECTION].find_one({"_id": _object_id(preference_id)})
+    if document is None:
+        raise NotFoundError(f"Preference {preference_id} not found")
+    return _read(document)
+
+
+async def list_preferences(
+    database: MongoDatabase, *, offset: int, limit: int
+) -> list[PreferenceRead]:
+    cursor = database[COLLECTION].find().sort("_id", 1).skip(offset).limit(limit)
+    return [_read(document) async for document in cursor]
+
+
+async def update_preference(
+    database: MongoDatabase,
+    session: AsyncSession,
+    preference_id: str,
+    data: PreferenceUpdate,
+) -> PreferenceRead:
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    if changes.get("user_id") is not None:
+        await ensure_exists(session, User, changes["user_id"], field="user_id")
+    if not changes:
+        return await get_preference(database, preference_id)
+    try:
+        document = await database[COLLECTION].find_one_and_update(
+            {"_id": _object_id(preference_id)},
+            {"$set": changes},
+            return_document=ReturnDocument.AFTER,
+        )
+    except DuplicateKeyError as error:
+        raise conflict_from(error) from error
+    if document is None:
+        raise NotFoundError(f"Preference {preference_id} not found")
+    return _read(document)
+
+
+async def delete_preference(database: MongoDatabase, preference_id: str) -> None:
+    result = await database[COLLECTION].delete_one({"_id": _object_id(preference_id)})
+    if result.deleted_count == 0:
+        raise NotFoundError(f"Preference {preference_id} not found")
+
+
+async def delete_by_user(database: MongoDatabase, user_id: int) -> int:
+    """Delete every preference of a User in one transaction: all of them or none."""
+    client = database.client
+    async with client.start_session() as mongo_session, await mongo_session.start_transaction():
+        result = await database[COLLECTION].delete_many({"user_id": user_id}, session=mongo_session)
+    return result.deleted_count

@@ -1,0 +1,73 @@
+"""Business logic of users; the caller's unit of work commits what these functions change."""
+
+import logging
+
+from pymongo.errors import ConnectionFailure
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.errors import NotFoundError, UnavailableError
+from app.db.mongo import MongoDatabase
+from app.db.postgres import flush
+from app.models.user import User, UserCreate, UserUpdate
+from app.services import preferences
+
+logger = logging.getLogger(__name__)
+
+
+async def create_user(session: AsyncSession, data: UserCreate) -> User:
+    user = User.model_validate(data)
+    session.add(user)
+    await flush(session)
+    return user
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"User {user_id} not found")
+    return user
+
+
+async def list_users(session: AsyncSession, *, offset: int, limit: int) -> list[User]:
+    statement = select(User).order_by(col(User.id)).offset(offset).limit(limit)
+    return list((await session.exec(statement)).all())
+
+
+async def update_user(session: AsyncSession, user_id: int, data: UserUpdate) -> User:
+    user = await get_user(session, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    user.sqlmodel_update(changes)
+    session.add(user)
+    await flush(session)
+    return user
+
+
+async def delete_user(session: AsyncSession, database: MongoDatabase, user_id: int) -> None:
+    """Delete a user and the MongoDB documents that belong to it.
+
+    Order of operations:
+    1. delete the row and flush, so PostgreSQL's own checks pass or fail first (nothing is
+       committed yet);
+    2. delete the dependent documents (preferences), each collection in one MongoDB transaction;
+    3. the request's unit of work commits the row deletion.
+
+    If MongoDB cannot be reached in step 2, the row deletion is rolled back and the client
+    gets 503: nothing is lost and no orphan is left, and the request can simply be retried.
+    If the commit in step 3 fails after step 2, the documents are gone but the row is
+    still there; repeating the delete finishes the job, since every step is idempotent.
+    """
+    user = await get_user(session, user_id)
+    await session.delete(user)
+    await flush(session)
+    try:
+        await preferences.delete_by_user(database, user_id)
+    except ConnectionFailure as error:
+        logger.error(
+            "MongoDB unreachable while deleting the documents of User %s; "
+            "the deletion is rolled back, retry it",
+            user_id,
+        )
+        raise UnavailableError(
+            "MongoDB is unavailable; nothing was deleted, retry later"
+        ) from error

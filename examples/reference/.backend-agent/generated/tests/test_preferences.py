@@ -1,0 +1,157 @@
+"""preferences through the HTTP API, on a real database."""
+
+from httpx import AsyncClient
+
+from tests import factories
+
+
+async def test_create_preference_returns_201_and_the_stored_values(client: AsyncClient) -> None:
+    payload = await factories.preference_payload(client)
+    response = await client.post("/preferences", json=payload)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert isinstance(body["id"], str)
+    assert body["theme"] == payload["theme"]
+    assert body["language"] == payload["language"]
+    assert body["email_notifications"] == payload["email_notifications"]
+    assert body["push_notifications"] == payload["push_notifications"]
+    assert body["settings"] == payload["settings"]
+    assert body["user_id"] == payload["user_id"]
+
+
+async def test_create_preference_without_user_id_is_422_naming_it(client: AsyncClient) -> None:
+    payload = await factories.preference_payload(client)
+    del payload["user_id"]
+    response = await client.post("/preferences", json=payload)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "user_id"]
+
+
+async def test_create_preference_with_invalid_theme_is_422(client: AsyncClient) -> None:
+    payload = await factories.preference_payload(client)
+    payload["theme"] = "not_a_choice"
+    response = await client.post("/preferences", json=payload)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][:2] == ["body", "theme"]
+
+
+async def test_create_preference_with_invalid_language_is_422(client: AsyncClient) -> None:
+    payload = await factories.preference_payload(client)
+    payload["language"] = "x" * 17
+    response = await client.post("/preferences", json=payload)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][:2] == ["body", "language"]
+
+
+async def test_create_preference_with_invalid_email_notifications_is_422(
+    client: AsyncClient,
+) -> None:
+    payload = await factories.preference_payload(client)
+    payload["email_notifications"] = "maybe"
+    response = await client.post("/preferences", json=payload)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][:2] == ["body", "email_notifications"]
+
+
+async def test_create_preference_with_invalid_push_notifications_is_422(
+    client: AsyncClient,
+) -> None:
+    payload = await factories.preference_payload(client)
+    payload["push_notifications"] = "maybe"
+    response = await client.post("/preferences", json=payload)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][:2] == ["body", "push_notifications"]
+
+
+async def test_duplicate_user_id_is_409_naming_it(client: AsyncClient) -> None:
+    first = await factories.create_preference(client)
+    payload = await factories.preference_payload(client)
+    payload["user_id"] = first["user_id"]
+    response = await client.post("/preferences", json=payload)
+    assert response.status_code == 409
+    assert response.json()["field"] == "user_id"
+    assert "user_id" in response.json()["detail"]
+
+
+async def test_settings_refuses_operator_keys(client: AsyncClient) -> None:
+    payload = await factories.preference_payload(client)
+    payload["settings"] = {"$where": "sleep(1000)"}
+    response = await client.post("/preferences", json=payload)
+    assert response.status_code == 422
+    assert "may not start with '$'" in response.text
+
+
+async def test_settings_refuses_deep_nesting(client: AsyncClient) -> None:
+    payload = await factories.preference_payload(client)
+    nested: dict[str, object] = {}
+    for _ in range(20):
+        nested = {"level": nested}
+    payload["settings"] = nested
+    response = await client.post("/preferences", json=payload)
+    assert response.status_code == 422
+
+
+async def test_create_preference_with_missing_user_is_422(client: AsyncClient) -> None:
+    payload = await factories.preference_payload(client)
+    payload["user_id"] = 999_999
+    response = await client.post("/preferences", json=payload)
+    assert response.status_code == 422
+    assert response.json()["field"] == "user_id"
+
+
+async def test_read_unknown_preference_is_404(client: AsyncClient) -> None:
+    response = await client.get("/preferences/0123456789abcdef01234567")
+    assert response.status_code == 404
+    assert "0123456789abcdef01234567" in response.json()["detail"]
+
+
+async def test_read_preference_with_a_malformed_id_is_404(client: AsyncClient) -> None:
+    response = await client.get("/preferences/not-an-id")
+    assert response.status_code == 404
+
+
+async def test_read_preference_returns_it(client: AsyncClient) -> None:
+    created = await factories.create_preference(client)
+    response = await client.get(f"/preferences/{created['id']}")
+    assert response.status_code == 200
+    assert response.json() == created
+
+
+async def test_update_preference_changes_only_the_fields_sent(client: AsyncClient) -> None:
+    created = await factories.create_preference(client)
+    changes = {"theme": (await factories.preference_payload(client))["theme"]}
+    response = await client.patch(f"/preferences/{created['id']}", json=changes)
+    assert response.status_code == 200, response.text
+    assert response.json() == {**created, **changes}
+
+
+async def test_update_preference_to_null_user_id_is_422(client: AsyncClient) -> None:
+    created = await factories.create_preference(client)
+    response = await client.patch(f"/preferences/{created['id']}", json={"user_id": None})
+    assert response.status_code == 422
+
+
+async def test_update_unknown_preference_is_404(client: AsyncClient) -> None:
+    response = await client.patch("/preferences/0123456789abcdef01234567", json={})
+    assert response.status_code == 404
+
+
+async def test_delete_preference_removes_it(client: AsyncClient) -> None:
+    created = await factories.create_preference(client)
+    response = await client.delete(f"/preferences/{created['id']}")
+    assert response.status_code == 204
+    assert (await client.get(f"/preferences/{created['id']}")).status_code == 404
+    assert (await client.delete(f"/preferences/{created['id']}")).status_code == 404
+
+
+async def test_list_preferences_is_paginated_in_id_order(client: AsyncClient) -> None:
+    created = [await factories.create_preference(client) for _ in range(3)]
+    first = (await client.get("/preferences", params={"limit": 2})).json()
+    second = (await client.get("/preferences", params={"limit": 2, "offset": 2})).json()
+    assert first["items"] == created[:2]
+    assert second["items"] == created[2:]
+
+
+async def test_list_preferences_refuses_a_page_over_the_maximum(client: AsyncClient) -> None:
+    response = await client.get("/preferences", params={"limit": 1000})
+    assert response.status_code == 422

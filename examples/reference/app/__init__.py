@@ -1,0 +1,1 @@
+"""Users in PostgreSQL and their preferences in MongoDB.."""

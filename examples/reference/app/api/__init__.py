@@ -1,0 +1,1 @@
+"""The HTTP layer: routes, dependencies, error responses. The only layer that knows HTTP."""

@@ -1,0 +1,10 @@
+"""All routers of the API; backend-agent adds one line here per generated resource."""
+
+from fastapi import APIRouter
+
+from app.api.routes import health, preferences, users
+
+api_router = APIRouter()
+api_router.include_router(health.router)
+api_router.include_router(users.router)
+api_router.include_router(preferences.router)

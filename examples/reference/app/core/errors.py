@@ -1,0 +1,26 @@
+"""Domain errors: what services raise. Only the API layer turns them into HTTP responses."""
+
+
+class DomainError(Exception):
+    """A failure the client can act on; `field` names the input it concerns, if any."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFoundError(DomainError):
+    """The thing asked for does not exist."""
+
+
+class ConflictError(DomainError):
+    """The change clashes with stored data: a unique value taken, a row still referenced."""
+
+
+class InvalidReferenceError(DomainError):
+    """The input points at something that does not exist."""
+
+
+class UnavailableError(DomainError):
+    """A backing service (a database) cannot be reached right now; retrying later may work."""

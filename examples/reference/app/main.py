@@ -1,0 +1,49 @@
+"""The application factory: run it with `uvicorn app.main:create_app --factory`."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api.errors import register_exception_handlers
+from app.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.api.router import api_router
+from app.core.config import Settings, get_settings
+from app.core.logging import configure_logging
+from app.db.mongo import create_client, ensure_indexes
+from app.db.postgres import create_engine, create_sessionmaker
+
+logger = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the connection pools at start-up and close them at shutdown."""
+    settings: Settings = app.state.settings
+    engine = create_engine(settings)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    client = create_client(settings)
+    app.state.mongo_client = client
+    app.state.mongo_database = client[settings.mongodb_database]
+    try:
+        await ensure_indexes(app.state.mongo_database)
+        logger.info("%s started (%s)", settings.app_name, settings.environment)
+        yield
+    finally:
+        await client.close()
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(title=settings.app_name, lifespan=lifespan)
+    app.state.settings = settings
+    register_exception_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,59 @@
+"""Preference: documents of the `preferences` collection and the schemas of its API."""
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
+from pymongo import ASCENDING, IndexModel
+
+from app.models.types import JsonObject, reject_null
+
+COLLECTION = "preferences"
+INDEXES = [
+    IndexModel(
+        [("user_id", ASCENDING)],
+        name="uq_preferences_user_id",
+        unique=True,
+    ),
+]
+"""Created at start-up; unique ones turn duplicate values into 409 answers."""
+
+
+class PreferenceTheme(StrEnum):
+    LIGHT = "light"
+    DARK = "dark"
+    SYSTEM = "system"
+
+
+class PreferenceBase(BaseModel):
+    """Fields a client sends and receives; stored in their JSON form."""
+
+    theme: PreferenceTheme = Field(default=PreferenceTheme.SYSTEM)
+    language: str = Field(default="en", min_length=2, max_length=16)
+    email_notifications: bool = Field(default=True)
+    push_notifications: bool = Field(default=False)
+    settings: JsonObject | None = Field(default=None)
+    user_id: int
+
+
+class PreferenceCreate(PreferenceBase):
+    """Input of POST /preferences."""
+
+
+class PreferenceUpdate(BaseModel):
+    """Input of PATCH /preferences/{id}: fields left out keep their value."""
+
+    theme: Annotated[PreferenceTheme | None, AfterValidator(reject_null)] = Field(default=None)
+    language: Annotated[str | None, AfterValidator(reject_null)] = Field(
+        default=None, min_length=2, max_length=16
+    )
+    email_notifications: Annotated[bool | None, AfterValidator(reject_null)] = Field(default=None)
+    push_notifications: Annotated[bool | None, AfterValidator(reject_null)] = Field(default=None)
+    settings: JsonObject | None = Field(default=None)
+    user_id: Annotated[int | None, AfterValidator(reject_null)] = Field(default=None)
+
+
+class PreferenceRead(PreferenceBase):
+    """What the API returns; `id` is the document's ObjectId as hex."""
+
+    id: str

@@ -1,0 +1,65 @@
+"""Field types shared by the models: validated URLs, bounded JSON objects, timestamps."""
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, TypeVar
+
+from pydantic import AfterValidator, HttpUrl, JsonValue, TypeAdapter
+
+JSON_MAX_BYTES = 16_384
+JSON_MAX_DEPTH = 8
+
+ValueT = TypeVar("ValueT")
+
+_http_url = TypeAdapter(HttpUrl)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (PostgreSQL stores timestamptz)."""
+    return datetime.now(UTC)
+
+
+def reject_null(value: ValueT | None) -> ValueT:
+    """In updates, a field may be left out, but a required field may not be set to null."""
+    if value is None:
+        raise ValueError("may not be null; leave the field out to keep its value")
+    return value
+
+
+def _check_url(value: str) -> str:
+    return str(_http_url.validate_python(value))
+
+
+def _depth(value: JsonValue) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    return 0
+
+
+def _check_keys(value: JsonValue) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.startswith("$") or "." in key:
+                raise ValueError(f"key {key!r} may not start with '$' or contain '.'")
+            _check_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_keys(item)
+
+
+def _check_json(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    if _depth(value) > JSON_MAX_DEPTH:
+        raise ValueError(f"nested deeper than {JSON_MAX_DEPTH} levels")
+    if len(json.dumps(value)) > JSON_MAX_BYTES:
+        raise ValueError(f"larger than {JSON_MAX_BYTES} bytes")
+    _check_keys(value)
+    return value
+
+
+HttpUrlStr = Annotated[str, AfterValidator(_check_url)]
+"""An http(s) URL, validated, stored as text."""
+
+JsonObject = Annotated[dict[str, JsonValue], AfterValidator(_check_json)]
+"""A free-form JSON object, bounded in size and depth, with keys safe for MongoDB too."""

@@ -1,0 +1,43 @@
+"""Readiness checks of the backing services."""
+
+import asyncio
+import logging
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.models.health import Readiness
+
+logger = logging.getLogger(__name__)
+
+CHECK_TIMEOUT_SECONDS = 2.0
+
+
+async def check_postgres(engine: AsyncEngine) -> str:
+    """ "ok", or why PostgreSQL cannot serve queries right now."""
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    except Exception as error:  # whatever the failure, the answer is "not ready"
+        logger.warning("postgres readiness check failed: %s", type(error).__name__)
+        return f"unavailable: {type(error).__name__}"
+    return "ok"
+
+
+async def check_mongo(database: AsyncDatabase[dict[str, Any]]) -> str:
+    """ "ok", or why MongoDB cannot serve queries right now."""
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            await database.command("ping")
+    except Exception as error:  # whatever the failure, the answer is "not ready"
+        logger.warning("mongodb readiness check failed: %s", type(error).__name__)
+        return f"unavailable: {type(error).__name__}"
+    return "ok"
+
+
+async def readiness(engine: AsyncEngine, database: AsyncDatabase[dict[str, Any]]) -> Readiness:
+    checks = {"postgres": await check_postgres(engine), "mongodb": await check_mongo(database)}
+    return Readiness(ready=all(result == "ok" for result in checks.values()), checks=checks)

@@ -1,0 +1,111 @@
+"""users through the HTTP API, on a real database."""
+
+from httpx import AsyncClient
+
+from tests import factories
+
+
+async def test_create_user_returns_201_and_the_stored_values(client: AsyncClient) -> None:
+    payload = await factories.user_payload(client)
+    response = await client.post("/users", json=payload)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert isinstance(body["id"], int)
+    assert body["name"] == payload["name"]
+    assert body["email"] == payload["email"]
+
+
+async def test_create_user_without_name_is_422_naming_it(client: AsyncClient) -> None:
+    payload = await factories.user_payload(client)
+    del payload["name"]
+    response = await client.post("/users", json=payload)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "name"]
+
+
+async def test_create_user_with_invalid_name_is_422(client: AsyncClient) -> None:
+    payload = await factories.user_payload(client)
+    payload["name"] = "x" * 101
+    response = await client.post("/users", json=payload)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][:2] == ["body", "name"]
+
+
+async def test_create_user_with_invalid_email_is_422(client: AsyncClient) -> None:
+    payload = await factories.user_payload(client)
+    payload["email"] = "not-an-email"
+    response = await client.post("/users", json=payload)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][:2] == ["body", "email"]
+
+
+async def test_duplicate_email_is_409_naming_it(client: AsyncClient) -> None:
+    first = await factories.create_user(client)
+    payload = await factories.user_payload(client)
+    payload["email"] = first["email"]
+    response = await client.post("/users", json=payload)
+    assert response.status_code == 409
+    assert response.json()["field"] == "email"
+    assert "email" in response.json()["detail"]
+
+
+async def test_read_unknown_user_is_404(client: AsyncClient) -> None:
+    response = await client.get("/users/999999")
+    assert response.status_code == 404
+    assert "999999" in response.json()["detail"]
+
+
+async def test_read_user_returns_it(client: AsyncClient) -> None:
+    created = await factories.create_user(client)
+    response = await client.get(f"/users/{created['id']}")
+    assert response.status_code == 200
+    assert response.json() == created
+
+
+async def test_update_user_changes_only_the_fields_sent(client: AsyncClient) -> None:
+    created = await factories.create_user(client)
+    changes = {"name": (await factories.user_payload(client))["name"]}
+    response = await client.patch(f"/users/{created['id']}", json=changes)
+    assert response.status_code == 200, response.text
+    assert response.json() == {**created, **changes}
+
+
+async def test_update_user_to_null_name_is_422(client: AsyncClient) -> None:
+    created = await factories.create_user(client)
+    response = await client.patch(f"/users/{created['id']}", json={"name": None})
+    assert response.status_code == 422
+
+
+async def test_update_unknown_user_is_404(client: AsyncClient) -> None:
+    response = await client.patch("/users/999999", json={})
+    assert response.status_code == 404
+
+
+async def test_delete_user_removes_it(client: AsyncClient) -> None:
+    created = await factories.create_user(client)
+    response = await client.delete(f"/users/{created['id']}")
+    assert response.status_code == 204
+    assert (await client.get(f"/users/{created['id']}")).status_code == 404
+    assert (await client.delete(f"/users/{created['id']}")).status_code == 404
+
+
+async def test_delete_user_deletes_its_preferences(client: AsyncClient) -> None:
+    created = await factories.create_user(client)
+    child = await factories.create_preference(client, user_id=created["id"])
+    response = await client.delete(f"/users/{created['id']}")
+    assert response.status_code == 204
+    gone = await client.get(f"/preferences/{child['id']}")
+    assert gone.status_code == 404
+
+
+async def test_list_users_is_paginated_in_id_order(client: AsyncClient) -> None:
+    created = [await factories.create_user(client) for _ in range(3)]
+    first = (await client.get("/users", params={"limit": 2})).json()
+    second = (await client.get("/users", params={"limit": 2, "offset": 2})).json()
+    assert first["items"] == created[:2]
+    assert second["items"] == created[2:]
+
+
+async def test_list_users_refuses_a_page_over_the_maximum(client: AsyncClient) -> None:
+    response = await client.get("/users", params={"limit": 1000})
+    assert response.status_code == 422
