@@ -35,8 +35,7 @@ def test_new_then_add_resource(tmp_path: Path) -> None:
     project = tmp_path / "blog"
     created = run_cli("new", str(project))
     assert created.returncode == 0, created.stderr
-    added = run_cli("add", "resource", "Article", "title:str:max=120", "body:text",
-                    cwd=project)
+    added = run_cli("add", "resource", "Article", "title:str:max=120", "body:text", cwd=project)
     assert added.returncode == 0, added.stderr
     assert "create app/models/article.py" in " ".join(added.stdout.split())
     assert "migrations/versions/0001_create_table_articles.py" in added.stdout

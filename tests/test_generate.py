@@ -12,12 +12,28 @@ from backend_agent.errors import BlueprintError, ProjectError, UsageError
 from tests.helpers import snapshot
 
 CONTRACT = [
-    "app/main.py", "app/core/config.py", "app/core/logging.py", "app/core/errors.py",
-    "app/db/postgres.py", "app/api/deps.py", "app/api/errors.py", "app/api/router.py",
-    "app/api/routes/health.py", "app/models/user.py", "app/services/users.py",
-    "app/api/routes/users.py", "tests/test_users.py", "tests/conftest.py", "alembic.ini",
-    "migrations/env.py", "pyproject.toml", ".env.example", "README.md", "Dockerfile",
-    ".github/workflows/ci.yml", "backend.toml",
+    "app/main.py",
+    "app/core/config.py",
+    "app/core/logging.py",
+    "app/core/errors.py",
+    "app/db/postgres.py",
+    "app/api/deps.py",
+    "app/api/errors.py",
+    "app/api/router.py",
+    "app/api/routes/health.py",
+    "app/models/user.py",
+    "app/services/users.py",
+    "app/api/routes/users.py",
+    "tests/test_users.py",
+    "tests/conftest.py",
+    "alembic.ini",
+    "migrations/env.py",
+    "pyproject.toml",
+    ".env.example",
+    "README.md",
+    "Dockerfile",
+    ".github/workflows/ci.yml",
+    "backend.toml",
 ]
 
 
@@ -26,7 +42,9 @@ def test_project_has_the_layered_layout(shop_project: Path) -> None:
     assert missing == []
     migrations = sorted(p.name for p in (shop_project / "migrations/versions").glob("*.py"))
     assert migrations == [
-        "0001_create_table_users.py", "0002_create_table_posts.py", "0003_create_table_products.py",
+        "0001_create_table_users.py",
+        "0002_create_table_posts.py",
+        "0003_create_table_products.py",
     ]
 
 
@@ -52,7 +70,7 @@ def test_settings_have_no_secret_defaults(shop_project: Path) -> None:
 
 def test_migration_chain_is_linear(shop_project: Path) -> None:
     texts = [p.read_text() for p in sorted((shop_project / "migrations/versions").glob("*.py"))]
-    assert 'down_revision: str | None = None' in texts[0]
+    assert "down_revision: str | None = None" in texts[0]
     assert 'down_revision: str | None = "0001"' in texts[1]
     assert 'down_revision: str | None = "0002"' in texts[2]
     assert "sa.ForeignKeyConstraint" in texts[1]

@@ -9,8 +9,15 @@ from backend_agent.services import LocalPostgres
 from backend_agent.verify import verify
 from tests.helpers import run_cli
 
-STEPS = ["ruff check", "ruff format", "mypy --strict", "backend-agent check",
-         "alembic upgrade", "alembic check", "pytest"]
+STEPS = [
+    "ruff check",
+    "ruff format",
+    "mypy --strict",
+    "backend-agent check",
+    "alembic upgrade",
+    "alembic check",
+    "pytest",
+]
 
 
 def test_generated_project_passes_verify(shop_project: Path, postgres: LocalPostgres) -> None:
@@ -44,7 +51,9 @@ def test_verify_fails_on_a_type_error(shop_copy: Path, postgres: LocalPostgres) 
 
 def test_verify_fails_clearly_when_the_database_is_unreachable(shop_project: Path) -> None:
     result = run_cli(
-        "verify", str(shop_project), "--database-url",
+        "verify",
+        str(shop_project),
+        "--database-url",
         "postgresql+asyncpg://nobody@127.0.0.1:9/none",
     )
     assert result.returncode == 1
@@ -59,7 +68,11 @@ def test_generated_tests_fail_without_a_database_url(shop_project: Path) -> None
     env = {"PATH": "/usr/bin:/bin"}
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_health.py"],
-        cwd=shop_project, capture_output=True, text=True, env=env, check=False,
+        cwd=shop_project,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert completed.returncode != 0
     assert "DATABASE_URL is not set" in completed.stdout

@@ -61,7 +61,8 @@ def test_adding_a_resource_keeps_comments_and_order() -> None:
             "field 'a' is defined twice",
         ),
         (
-            "[project]\nname = 'shop'\n[resources.User]\nfields = ['owner:ref(User)', 'owner_id:int']\n",
+            "[project]\nname = 'shop'\n[resources.User]\n"
+            "fields = ['owner:ref(User)', 'owner_id:int']\n",
             "field 'owner_id' is defined twice",
         ),
         (

@@ -1,0 +1,247 @@
+"""The generated reference backend under stress, run as a real server on real databases.
+
+Concurrent duplicates, databases that go away and come back, a failure between the two
+writes of one request, and hostile input: the app answers 4xx/503, never 500, and keeps
+its data consistent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from backend_agent import operations
+from backend_agent.serve import migrate
+from backend_agent.services import LocalMongo, LocalPostgres
+from backend_agent.services.process import free_port
+from tests.test_reference import COMMITTED
+
+TIMEOUTS = {
+    "DATABASE_POOL_TIMEOUT": "2",
+    "DATABASE_CONNECT_TIMEOUT": "2",
+    "MONGODB_TIMEOUT_MS": "1500",
+}
+
+
+class RunningApp:
+    def __init__(self, url: str, postgres: LocalPostgres, mongo: LocalMongo) -> None:
+        self.url = url
+        self.postgres = postgres
+        self.mongo = mongo
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.url, timeout=15)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The reference backend on its own servers (these tests stop and start them)."""
+    root = tmp_path_factory.mktemp("reliability") / "reference"
+    operations.new_project(root, blueprint=COMMITTED / "backend.toml")
+    postgres, mongo = LocalPostgres(), LocalMongo()
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        postgres.start()
+        mongo.start()
+        env = {
+            **os.environ,
+            **TIMEOUTS,
+            "DATABASE_URL": postgres.create_database("reliability"),
+            "MONGODB_URL": mongo.url(),
+            "MONGODB_DATABASE": "reliability",
+            "LOG_LEVEL": "WARNING",
+        }
+        migrate(root, env)
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=root,
+            env=env,
+        )
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url)
+        yield RunningApp(url, postgres, mongo)
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=15)
+        postgres.close()
+        mongo.close()
+
+
+def _wait_ready(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not become ready")
+
+
+async def _user(client: httpx.AsyncClient, email: str) -> int:
+    response = await client.post("/users", json={"name": "Ann", "email": email})
+    assert response.status_code == 201, response.text
+    user_id: int = response.json()["id"]
+    return user_id
+
+
+async def test_concurrent_duplicate_emails_store_one_row(app: RunningApp) -> None:
+    async with app.client() as client:
+        body = {"name": "Racer", "email": "race@example.com"}
+        responses = await asyncio.gather(*(client.post("/users", json=body) for _ in range(20)))
+        codes = sorted(response.status_code for response in responses)
+        assert codes == [201] + [409] * 19
+        conflict = next(r for r in responses if r.status_code == 409).json()
+        assert conflict["field"] == "email"
+        page = (await client.get("/users", params={"limit": 100})).json()
+        assert [user["email"] for user in page["items"]].count("race@example.com") == 1
+
+
+async def test_concurrent_duplicate_documents_store_one(app: RunningApp) -> None:
+    async with app.client() as client:
+        user_id = await _user(client, "prefs-race@example.com")
+        body = {"user_id": user_id, "theme": "dark"}
+        responses = await asyncio.gather(
+            *(client.post("/preferences", json=body) for _ in range(20))
+        )
+        codes = sorted(response.status_code for response in responses)
+        assert codes == [201] + [409] * 19
+        page = (await client.get("/preferences", params={"limit": 100})).json()
+        assert [p["user_id"] for p in page["items"]].count(user_id) == 1
+
+
+async def test_postgres_down_answers_503_and_recovers(app: RunningApp) -> None:
+    async with app.client() as client:
+        user_id = await _user(client, "outage@example.com")
+        app.postgres.stop()
+        try:
+            started = time.monotonic()
+            ready = await client.get("/health/ready")
+            read = await client.get(f"/users/{user_id}")
+            assert ready.status_code == 503
+            assert ready.json()["checks"]["postgres"].startswith("unavailable")
+            assert read.status_code == 503
+            assert "database is unavailable" in read.json()["detail"]
+            assert time.monotonic() - started < 10
+        finally:
+            app.postgres.start()
+        recovered = await client.get(f"/users/{user_id}")
+        assert recovered.status_code == 200
+        assert (await client.get("/health/ready")).status_code == 200
+
+
+async def test_mongo_down_answers_503_and_recovers(app: RunningApp) -> None:
+    async with app.client() as client:
+        user_id = await _user(client, "mongo-outage@example.com")
+        created = await client.post("/preferences", json={"user_id": user_id})
+        assert created.status_code == 201
+        app.mongo.stop()
+        try:
+            ready = await client.get("/health/ready")
+            read = await client.get(f"/preferences/{created.json()['id']}")
+            assert ready.status_code == 503
+            assert ready.json()["checks"]["mongodb"].startswith("unavailable")
+            assert read.status_code == 503
+        finally:
+            app.mongo.start()
+        recovered = await client.get(f"/preferences/{created.json()['id']}")
+        assert recovered.status_code == 200
+
+
+async def test_failure_between_the_writes_of_a_delete_leaves_no_partial_write(
+    app: RunningApp,
+) -> None:
+    """Deleting a user deletes its preferences: with MongoDB down, neither is deleted."""
+    async with app.client() as client:
+        user_id = await _user(client, "cascade@example.com")
+        preference = (await client.post("/preferences", json={"user_id": user_id})).json()
+        app.mongo.stop()
+        try:
+            failed = await client.delete(f"/users/{user_id}")
+            assert failed.status_code == 503
+        finally:
+            app.mongo.start()
+        assert (await client.get(f"/users/{user_id}")).status_code == 200
+        assert (await client.get(f"/preferences/{preference['id']}")).status_code == 200
+        assert (await client.delete(f"/users/{user_id}")).status_code == 204
+        assert (await client.get(f"/preferences/{preference['id']}")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "headers", "expected"),
+    [
+        ("/users", b"{not json", {"content-type": "application/json"}, 422),
+        ("/users", b'{"name": "A", "email": "a@example.com"}', {"content-type": "text/plain"}, 422),
+        ("/users", b"x" * 2_000_000, {"content-type": "application/json"}, 413),
+        (
+            "/users",
+            b'{"name": "", "email": "a@example.com"}',
+            {"content-type": "application/json"},
+            422,
+        ),
+        ("/users", b'{"name": "A", "email": "nope"}', {"content-type": "application/json"}, 422),
+        (
+            "/preferences",
+            b'{"user_id": 1, "settings": {"a.b": 1}}',
+            {"content-type": "application/json"},
+            422,
+        ),
+        (
+            "/preferences",
+            b'{"user_id": 1, "settings": {"$ne": 1}}',
+            {"content-type": "application/json"},
+            422,
+        ),
+        (
+            "/preferences",
+            b'{"user_id": "1; drop", "theme": "dark"}',
+            {"content-type": "application/json"},
+            422,
+        ),
+        ("/preferences", b'{"user_id": 99999999}', {"content-type": "application/json"}, 422),
+        ("/users/abc", None, {}, 422),
+        ("/preferences/not-an-objectid", None, {}, 404),
+        ("/users?limit=100000", None, {}, 422),
+    ],
+)
+async def test_hostile_input_gets_4xx_with_a_message(
+    app: RunningApp, path: str, content: bytes | None, headers: dict[str, str], expected: int
+) -> None:
+    async with app.client() as client:
+        if content is None:
+            response = await client.get(path)
+        else:
+            response = await client.post(path, content=content, headers=headers)
+    assert response.status_code == expected, response.text
+    assert response.json()["detail"]
+
+
+async def test_deeply_nested_settings_are_refused(app: RunningApp) -> None:
+    nested: dict[str, object] = {}
+    for _ in range(50):
+        nested = {"k": nested}
+    async with app.client() as client:
+        user_id = await _user(client, "deep@example.com")
+        response = await client.post("/preferences", json={"user_id": user_id, "settings": nested})
+    assert response.status_code == 422
+    assert "nested deeper" in response.text
