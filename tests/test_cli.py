@@ -9,7 +9,17 @@ import pytest
 from backend_agent import __version__
 from tests.helpers import run_cli, snapshot
 
-COMMANDS = [["new"], ["add", "resource"], ["apply"], ["undo"], ["verify"]]
+COMMANDS = [
+    ["new"],
+    ["add", "resource"],
+    ["apply"],
+    ["undo"],
+    ["verify"],
+    ["dev"],
+    ["demo"],
+    ["check"],
+    ["rule"],
+]
 
 
 def test_version() -> None:

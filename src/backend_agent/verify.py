@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from backend_agent.audit import run_check
 from backend_agent.blueprint import Blueprint, Store, load_blueprint
 from backend_agent.errors import ServiceError
 from backend_agent.services import local_mongo, local_postgres
@@ -161,8 +162,6 @@ def _summary(label: str, lines: list[str], ok: bool) -> str:
 
 def _audit(root: Path) -> StepResult:
     """Our own architecture rules (ruff's rules already ran above)."""
-    from backend_agent.audit import run_check
-
     started = time.perf_counter()
     report = run_check([root], include_ruff=False)
     findings = report.findings

@@ -1,0 +1,109 @@
+"""The checked files seen together: re-exports, definitions and subclasses across modules.
+
+`from app.core.errors import HTTPException` is still FastAPI's `HTTPException` when
+`app/core/errors.py` imports it from fastapi; the project index follows such chains.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from backend_agent.audit.module import Function, Module
+
+_MAX_HOPS = 12
+
+
+class Project:
+    """All modules of one run, by dotted name."""
+
+    def __init__(self, modules: list[Module]) -> None:
+        """Index the modules and let each one resolve names through the project."""
+        self.modules: dict[str, Module] = {module.name: module for module in modules}
+        self.top_level = frozenset(name.split(".")[0] for name in self.modules)
+        """First components of our module names: imports under them are the project's own."""
+        self._resolved: dict[str, str] = {}
+        for module in modules:
+            module.project = self
+
+    def _split(self, name: str) -> tuple[Module, list[str]] | None:
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = self.modules.get(".".join(parts[:cut]))
+            if module is not None:
+                return module, parts[cut:]
+        return None
+
+    def resolve(self, name: str) -> str:
+        """Follow re-exports: a name imported into a project module resolves to its origin.
+
+        Args:
+            name: A qualified name such as `app.core.errors.HTTPException`.
+
+        Returns:
+            The qualified name of the definition, e.g. `fastapi.HTTPException`.
+        """
+        cached = self._resolved.get(name)
+        if cached is not None:
+            return cached
+        current = name
+        for _ in range(_MAX_HOPS):
+            split = self._split(current)
+            if split is None:
+                break
+            module, rest = split
+            target = module.imports.get(rest[0])
+            if target is None or target == current:
+                break
+            current = ".".join([target, *rest[1:]])
+        self._resolved[name] = current
+        return current
+
+    def definition(self, name: str) -> tuple[Module, ast.AST] | None:
+        """The module and node defining a resolved project name (function, class or value)."""
+        split = self._split(self.resolve(name))
+        if split is None:
+            return None
+        module, rest = split
+        if len(rest) != 1:
+            return None
+        symbol = rest[0]
+        found: ast.AST | None = (
+            module.functions.get(symbol)
+            or module.classes.get(symbol)
+            or module.assignments.get(symbol)
+        )
+        return None if found is None else (module, found)
+
+    def function(self, name: str) -> tuple[Module, Function] | None:
+        """The project function a qualified name resolves to, if any."""
+        found = self.definition(name)
+        if found is not None and isinstance(found[1], ast.FunctionDef | ast.AsyncFunctionDef):
+            return found[0], found[1]
+        return None
+
+    def is_subclass(self, name: str, bases: frozenset[str], _depth: int = 0) -> bool:
+        """Whether the class `name` is one of `bases` or derives from one through project classes.
+
+        Args:
+            name: A qualified class name.
+            bases: Qualified names of the base classes looked for.
+            _depth: Guards against cycles.
+        """
+        resolved = self.resolve(name)
+        if resolved in bases:
+            return True
+        found = self.definition(resolved)
+        if found is None or _depth > _MAX_HOPS:
+            return False
+        module, node = found
+        if not isinstance(node, ast.ClassDef):
+            return False
+        for base in node.bases:
+            base_name = module.resolve(base)
+            if base_name is not None and self.is_subclass(base_name, bases, _depth + 1):
+                return True
+        return False
+
+    def is_local(self, name: str) -> bool:
+        """Whether a qualified name lives in the checked project (not a library)."""
+        return name.split(".")[0] in self.top_level

@@ -1,0 +1,87 @@
+"""What a secret looks like: names of keys, tokens and passwords; URLs with a password."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from backend_agent.audit.knowledge import GETENV, SECRET_WRAPPERS
+from backend_agent.audit.module import Module
+
+SECRET_WORDS = frozenset(
+    {
+        "key",
+        "apikey",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "credentials",
+        "credential",
+    }
+)
+_CREDENTIALS = re.compile(
+    r"\b[a-z][a-z0-9+.\-]*://(?P<user>[^\s:/@]*):(?P<password>[^\s/@]+)@", re.IGNORECASE
+)
+_PLACEHOLDER = re.compile(r"^(\$\{.*\}|\{.*\}|<.*>|%\(.*\)s|%s|\*+|\.\.\.)$")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a name ends in a secret word: `jwt_secret`, `OPENAI_API_KEY`, `dbPassword`."""
+    words = _CAMEL.sub("_", name).lower().strip("_").split("_")
+    return words[-1] in SECRET_WORDS
+
+
+def credentials(text: str) -> str | None:
+    """The URL with its password masked, when `text` holds a URL with a literal password."""
+    match = _CREDENTIALS.search(text)
+    if match is None or _PLACEHOLDER.match(match.group("password")):
+        return None
+    return text[: match.start("password")] + "***" + text[match.end("password") :]
+
+
+def literal_default(module: Module, value: ast.expr | None) -> ast.Constant | None:
+    """The non-empty string literal a default is, or wraps (`SecretStr("...")`, `Field("...")`)."""
+    if isinstance(value, ast.Call) and module.resolve(value.func) in SECRET_WRAPPERS:
+        keyword = next((k.value for k in value.keywords if k.arg == "default"), None)
+        value = keyword if keyword is not None else (value.args[0] if value.args else None)
+    if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value:
+        return value
+    return None
+
+
+def getenv_fallback(module: Module, call: ast.Call) -> tuple[str, ast.Constant] | None:
+    """(variable name, literal fallback) of `os.getenv("NAME", "fallback")` and friends."""
+    if len(call.args) < 2 or module.resolve(call.func) not in GETENV:
+        return None
+    name, fallback = call.args[0], call.args[1]
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+        return None
+    if isinstance(fallback, ast.Constant) and isinstance(fallback.value, str) and fallback.value:
+        return name.value, fallback
+    return None
+
+
+def assignments(module: Module) -> list[tuple[str, ast.expr, ast.stmt, ast.ClassDef | None]]:
+    """Module- and class-level `name = value` with a value: (name, value, statement, class)."""
+    found: list[tuple[str, ast.expr, ast.stmt, ast.ClassDef | None]] = []
+    scopes: list[tuple[list[ast.stmt], ast.ClassDef | None]] = [(module.tree.body, None)]
+    while scopes:
+        body, owner = scopes.pop()
+        for statement in body:
+            if isinstance(statement, ast.ClassDef):
+                scopes.append((statement.body, statement))
+            elif isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    if isinstance(target, ast.Name):
+                        found.append((target.id, statement.value, statement, owner))
+            elif (
+                isinstance(statement, ast.AnnAssign)
+                and isinstance(statement.target, ast.Name)
+                and statement.value is not None
+            ):
+                found.append((statement.target.id, statement.value, statement, owner))
+    return found

@@ -1,0 +1,109 @@
+"""DB access in route: a route handler talks to the database itself.
+
+What it finds:
+    In a route handler: a method call on a session, engine, connection, client, database
+    or collection (known from its type: annotations, `Annotated` aliases such as
+    `SessionDep`, `Depends(provider)`, constructors), a statement built with
+    `select()/insert()/update()/delete()/text()` passed to any call, and database
+    methods reached through `request.app.state`.
+
+Why it matters:
+    Handlers translate HTTP to calls and back. Queries in them cannot be reused by an
+    agent tool, a job or another route, are tested only through HTTP, and mix
+    transaction handling with request parsing. Passing the session on to a service is
+    fine: only calling it is reported.
+
+Example:
+    @router.get("/users", response_model=list[UserRead])
+    async def list_users(session: SessionDep) -> list[User]:
+        result = await session.exec(select(User))
+        return list(result.all())
+
+Use instead:
+    # app/services/users.py
+    async def list_users(session: AsyncSession) -> list[User]:
+        result = await session.exec(select(User))
+        return list(result.all())
+
+    # app/api/routes/users.py
+    @router.get("/users", response_model=list[UserRead])
+    async def list_users(session: SessionDep) -> list[User]:
+        return await service.list_users(session)
+
+Fix safety:
+    No automatic fix: naming and placing the service function is a design decision.
+
+Known limits:
+    Only the handler's own body is checked, not helpers it calls in the api layer. A
+    receiver of unknown type (no annotation, built dynamically) is reported only when a
+    SQL statement is passed to it or it comes from `request.app.state`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from backend_agent.audit.inference import types_in
+from backend_agent.audit.knowledge import MONGO_WRITES, SQL_BUILDERS
+from backend_agent.audit.module import Module, Violation
+
+_STATE_METHODS = MONGO_WRITES | frozenset(
+    {
+        "find",
+        "find_one",
+        "aggregate",
+        "count_documents",
+        "distinct",
+        "exec",
+        "execute",
+        "scalar",
+        "scalars",
+        "get",
+        "commit",
+        "fetch",
+        "fetchrow",
+        "fetchval",
+    }
+)
+
+
+def check(module: Module) -> Iterator[Violation]:
+    """Report database calls made directly in route handlers."""
+    for handler in module.route_handlers:
+        function = handler.function
+        env = types_in(module, function)
+        for node in module.calls_in(function):
+            if not isinstance(node.func, ast.Attribute):
+                continue
+            receiver = node.func.value
+            method = node.func.attr
+            call = f"`{module.source(receiver)}.{method}()`"
+            found = env.infer(receiver)
+            if found is not None:
+                message = f"Route `{function.name}` calls {call} on a database {found.kind}"
+            elif any(
+                isinstance(a, ast.Call) and module.resolve(a.func) in SQL_BUILDERS
+                for a in node.args
+            ):
+                message = f"Route `{function.name}` executes a SQL statement with {call}"
+            elif method in _STATE_METHODS and _via_app_state(receiver):
+                message = f"Route `{function.name}` queries the database through {call}"
+            else:
+                continue
+            yield module.violation(
+                node,
+                message,
+                "Move the query into a service function that takes the session or database "
+                "as a parameter",
+            )
+
+
+def _via_app_state(node: ast.expr) -> bool:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        if isinstance(node, ast.Attribute) and node.attr == "state":
+            value = node.value
+            if isinstance(value, ast.Attribute) and value.attr == "app":
+                return True
+        node = node.value
+    return False
