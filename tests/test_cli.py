@@ -19,6 +19,7 @@ COMMANDS = [
     ["demo"],
     ["check"],
     ["rule"],
+    ["ask"],
 ]
 
 

@@ -14,6 +14,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from backend_agent import __version__, operations, reference, serve
+from backend_agent.agent.command import ask
 from backend_agent.audit import commands as audit_commands
 from backend_agent.blueprint import BLUEPRINT_FILE
 from backend_agent.errors import BackendAgentError, UsageError
@@ -33,6 +34,7 @@ add_app = typer.Typer(
 )
 app.add_typer(add_app, name="add")
 app.command("check")(audit_commands.check)
+app.command()(ask)
 app.command("rule")(audit_commands.rule)
 console = Console(emoji=False, soft_wrap=True)
 err_console = Console(stderr=True, emoji=False, soft_wrap=True)

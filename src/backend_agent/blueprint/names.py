@@ -35,8 +35,13 @@ def plural(word: str) -> str:
     return word + "s"
 
 
+MAX_NAME_LENGTH = 40
+
+
 def check_field_name(name: str) -> str | None:
     """Return why `name` cannot be a field name, or None when it can."""
+    if len(name) > MAX_NAME_LENGTH:
+        return f"field name {name!r} is longer than {MAX_NAME_LENGTH} characters: shorten it"
     if not SNAKE_NAME.match(name):
         suggestion = snake_case(re.sub(r"\W", "_", name)).strip("_") or "my_field"
         return f"field name {name!r} must be snake_case (letters, digits, _), e.g. {suggestion!r}"
@@ -49,6 +54,8 @@ def check_field_name(name: str) -> str | None:
 
 def check_resource_name(name: str) -> str | None:
     """Return why `name` cannot be a resource name, or None when it can."""
+    if len(name) > MAX_NAME_LENGTH:
+        return f"resource name {name!r} is longer than {MAX_NAME_LENGTH} characters: shorten it"
     if not PASCAL_NAME.match(name):
         suggestion = pascal_case(snake_case(re.sub(r"\W", "_", name))) or "Item"
         return f"resource name {name!r} must be PascalCase, e.g. {suggestion!r}"

@@ -66,6 +66,8 @@ class ResourceContext:
     def deps(self, operation: str) -> list[tuple[str, str]]:
         """The handles (name, dependency alias) a route passes to the service, in order."""
         if not self.is_mongo:
+            if operation in ("read", "list"):
+                return [("session", "ReadSessionDep")]
             wants_mongo = operation == "delete" and bool(self.mongo_referrers)
             return [("session", "SessionDep")] + ([("database", "MongoDep")] if wants_mongo else [])
         checks_refs = operation in ("create", "update") and bool(self.r.refs)

@@ -32,6 +32,13 @@ _ANNOTATIONS = {
     FieldType.REF: "int",
 }
 
+# Output types where the input type only adds validation (emails, URLs, bounded JSON).
+_READ_ANNOTATIONS = {
+    FieldType.EMAIL: "str",
+    FieldType.URL: "str",
+    FieldType.JSON: "dict[str, JsonValue]",
+}
+
 # The imports each annotation needs.
 _ANNOTATION_IMPORTS = {
     FieldType.DECIMAL: ["from decimal import Decimal"],
@@ -40,7 +47,7 @@ _ANNOTATION_IMPORTS = {
     FieldType.UUID: ["from uuid import UUID"],
     FieldType.EMAIL: ["from pydantic import EmailStr"],
     FieldType.URL: ["from app.models.types import HttpUrlStr"],
-    FieldType.JSON: ["from app.models.types import JsonObject"],
+    FieldType.JSON: ["from app.models.types import JsonObject", "from pydantic import JsonValue"],
     FieldType.ENUM: ["from enum import StrEnum"],
 }
 
@@ -84,6 +91,13 @@ class PythonField:
     @property
     def annotation(self) -> str:
         base = self.enum_class or _ANNOTATIONS[self.spec.type]
+        return f"{base} | None" if self.spec.optional else base
+
+    @property
+    def read_annotation(self) -> str:
+        """Output fields carry stored values: no input validators run again on every read."""
+        plain = _READ_ANNOTATIONS.get(self.spec.type, _ANNOTATIONS[self.spec.type])
+        base = self.enum_class or plain
         return f"{base} | None" if self.spec.optional else base
 
     @property

@@ -1,0 +1,255 @@
+"""The agent's tools: one small function each, wrapping the operations the CLI calls.
+
+The docstrings below are what the model reads (the SDK turns them into tool descriptions
+and parameter docs), so they are written for it. Every failure comes back to the model as
+a one-line message instead of ending the run: our `BackendAgentError`s as they are, and
+malformed arguments with the validation error spelled out (the SDK redacts it by default,
+so `_explain_failure` validates the raw arguments again to say what was wrong). To add a
+tool (add_field, remove_field, add_agent...), write one function here and list it in
+`TOOL_FUNCTIONS`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from agents import FunctionTool, RunContextWrapper, function_tool
+from agents.exceptions import ModelBehaviorError
+from agents.function_schema import function_schema
+from agents.tool_context import ToolContext
+from pydantic import BaseModel, ValidationError
+
+from backend_agent import operations
+from backend_agent.agent.context import AskContext
+from backend_agent.agent.snapshot import project_files
+from backend_agent.blueprint import BLUEPRINT_FILE, load_blueprint
+from backend_agent.errors import BackendAgentError
+from backend_agent.operations import Outcome
+from backend_agent.verify import VerifyResult
+
+logger = logging.getLogger(__name__)
+
+Context = RunContextWrapper[AskContext]
+OperationName = Literal["create", "read", "list", "update", "delete"]
+MAX_FINDINGS = 50
+
+
+def describe_project(ctx: Context) -> str:
+    """Show the project: its blueprint (backend.toml, resources and fields) and its files.
+
+    Call this first. Environment values and secret files are never shown.
+    """
+    with ctx.context.lock:
+        root = ctx.context.root
+        document = load_blueprint(root)
+        project = document.blueprint.project
+        files = "\n".join(project_files(root))
+        return (
+            f"project {project.name}: {project.description}\n\n"
+            f"# {BLUEPRINT_FILE}\n{document.dumps()}\n"
+            f"# files\n{files}\n"
+        )
+
+
+def read_file(ctx: Context, path: str) -> str:
+    """Return the text of one project file.
+
+    Args:
+        path: Path relative to the project root, e.g. app/services/users.py.
+    """
+    with ctx.context.lock:
+        return ctx.context.workspace.read(path)
+
+
+def write_file(ctx: Context, path: str, content: str) -> str:
+    """Create a file, or replace all of its text. Python files must parse.
+
+    Args:
+        path: Path relative to the project root, e.g. app/services/reports.py.
+        content: The complete new text of the file.
+    """
+    with ctx.context.lock:
+        return ctx.context.workspace.write(path, content)
+
+
+def edit_file(ctx: Context, path: str, search: str, replace: str) -> str:
+    """Replace one exact piece of a file's text with another.
+
+    The search text must occur exactly once: copy it from read_file, whitespace included,
+    and add surrounding lines when it is not unique.
+
+    Args:
+        path: Path relative to the project root.
+        search: The exact text to replace; must occur once in the file.
+        replace: The text to put in its place.
+    """
+    with ctx.context.lock:
+        return ctx.context.workspace.edit(path, search, replace)
+
+
+def add_resource(
+    ctx: Context,
+    name: str,
+    fields: list[str],
+    ops: list[OperationName] | None,
+    store: Literal["postgres", "mongo"],
+) -> str:
+    """Add a resource: table, schemas, service, routes, tests and an Alembic migration.
+
+    Field syntax is name:type[:modifier...]. Types: str, text, int, float, decimal, bool,
+    date, datetime, uuid, email, url, enum(a|b), json, list[str], ref(Resource).
+    Modifiers: optional, unique, index, min=N, max=N (lengths for strings, bounds for
+    numbers), default=VALUE (default=now for datetimes). Examples: email:email:unique,
+    age:int:min=0:max=150:optional, status:enum(active|banned):default=active,
+    owner:ref(User).
+
+    Args:
+        name: PascalCase singular name, e.g. User or OrderItem.
+        fields: Field specs; the id field is added for you.
+        ops: HTTP operations to expose; null for all five.
+        store: Where the resource lives; use "postgres".
+    """
+    with ctx.context.lock:
+        outcome = operations.add_resource(
+            ctx.context.root, name, list(fields), store=store, ops=list(ops) if ops else None
+        )
+        return _outcome_text(ctx.context, f"added resource {name}", outcome)
+
+
+def apply_blueprint(ctx: Context) -> str:
+    """Regenerate the code after you edited backend.toml (merging with hand edits)."""
+    with ctx.context.lock:
+        outcome = operations.apply(ctx.context.root)
+        return _outcome_text(ctx.context, "applied backend.toml", outcome)
+
+
+def check(ctx: Context, paths: list[str] | None) -> str:
+    """Audit source files for architecture problems and ruff findings (fast; no tests).
+
+    Args:
+        paths: Files or folders relative to the project root; null for the whole project.
+    """
+    from backend_agent.audit import run_check
+
+    with ctx.context.lock:
+        workspace = ctx.context.workspace
+        targets = [workspace.resolve(path)[0] for path in paths or []] or [workspace.root]
+        report = run_check(targets, include_ruff=True)
+        findings = report.findings
+        if not findings:
+            return f"no findings in {report.files_checked} files"
+        lines = [
+            f"{_relative(workspace.root, Path(finding.path))}:{finding.line}: "
+            f"{finding.code} {finding.message}"
+            + (f" (fix: {finding.fix_title})" if finding.fix_title else "")
+            for finding in findings[:MAX_FINDINGS]
+        ]
+        more = len(findings) - MAX_FINDINGS
+        if more > 0:
+            lines.append(f"... and {more} more")
+        return f"{len(findings)} findings:\n" + "\n".join(lines)
+
+
+def verify(ctx: Context) -> str:
+    """Run ruff, ruff format, mypy --strict, the audit, migrations and the tests on PostgreSQL.
+
+    Call it when your change is complete; it takes a while. On failure, fix the cause
+    shown and call it again.
+    """
+    with ctx.context.lock:
+        return verification_text(ctx.context.verify())
+
+
+TOOL_FUNCTIONS: tuple[Callable[..., str], ...] = (
+    describe_project,
+    read_file,
+    write_file,
+    edit_file,
+    add_resource,
+    apply_blueprint,
+    check,
+    verify,
+)
+"""The tools, in the order the model sees them."""
+
+
+def build_tools() -> list[FunctionTool]:
+    """Wrap every tool function for the SDK, each with its own failure explainer."""
+    tools: list[FunctionTool] = []
+    for func in TOOL_FUNCTIONS:
+        arguments = function_schema(func).params_pydantic_model
+        tools.append(function_tool(func, failure_error_function=_explain_failure(arguments)))
+    return tools
+
+
+def verification_text(result: VerifyResult) -> str:
+    """A verification result as the model should read it: the verdict, then what failed."""
+    failed = [step for step in result.steps if not step.ok]
+    verdict = "passed" if not failed else f"FAILED ({len(failed)} of {len(result.steps)} steps)"
+    lines = [f"verification {verdict}"]
+    lines += [
+        f"{'pass' if step.ok else 'FAIL'} {step.name}: {step.summary}" for step in result.steps
+    ]
+    for step in failed:
+        if step.output:
+            lines += ["", f"--- {step.name} output (tail) ---", step.output]
+    return "\n".join(lines)
+
+
+def _outcome_text(context: AskContext, done: str, outcome: Outcome) -> str:
+    context.operation_paths.update(change.path for change in outcome.written)
+    lines = [f"{done}: {len(outcome.written)} files written"]
+    lines += [f"  {change.action.value} {change.path}" for change in outcome.written]
+    if outcome.migration is not None:
+        lines.append(f"migration {outcome.migration.path} ({outcome.migration.message})")
+    return "\n".join(lines)
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _explain_failure(
+    arguments: type[BaseModel],
+) -> Callable[[RunContextWrapper[Any], Exception], str]:
+    """Turn any tool failure into a message the model can act on."""
+
+    def explain(ctx: RunContextWrapper[Any], error: Exception) -> str:
+        if isinstance(error, BackendAgentError):
+            return f"error: {error}"
+        if isinstance(error, ModelBehaviorError) and str(error).startswith("Invalid JSON input"):
+            raw = ctx.tool_arguments if isinstance(ctx, ToolContext) else ""
+            return f"error: invalid arguments: {invalid_arguments(arguments, raw)}"
+        logger.warning("tool failed unexpectedly", exc_info=error)
+        return f"error: the tool failed unexpectedly ({type(error).__name__}: {error})"
+
+    return explain
+
+
+def invalid_arguments(arguments: type[BaseModel], raw: str) -> str:
+    """Say what is wrong with a tool call's raw JSON arguments, without echoing them."""
+    try:
+        data = json.loads(raw) if raw else {}
+    except json.JSONDecodeError as error:
+        return (
+            f"not valid JSON ({error.msg} at line {error.lineno} column {error.colno}); "
+            "send one JSON object that matches the tool's parameters"
+        )
+    if not isinstance(data, dict):
+        return "expected a JSON object with the tool's parameters"
+    try:
+        arguments.model_validate(data)
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(part) for part in problem['loc']) or 'arguments'}: {problem['msg']}"
+            for problem in error.errors(include_input=False, include_url=False)
+        ]
+        return "; ".join(problems) + "; fix them and call again"
+    return "the SDK rejected them; check them against the tool's parameters and call again"
