@@ -12,7 +12,7 @@ from app.api.router import api_router
 from app.core.config import Settings, get_settings
 from app.core.logging import configure_logging
 from app.db.mongo import create_client, ensure_indexes
-from app.db.postgres import create_engine, create_sessionmaker
+from app.db.postgres import create_engine, create_sessionmaker, read_only
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.read_sessionmaker = create_sessionmaker(read_only(engine))
     client = create_client(settings)
     app.state.mongo_client = client
     app.state.mongo_database = client[settings.mongodb_database]

@@ -89,24 +89,26 @@ class PythonField:
         return None
 
     @property
+    def python_type(self) -> str:
+        """The type a client's value is validated as."""
+        return self.enum_class or _ANNOTATIONS[self.spec.type]
+
+    @property
     def annotation(self) -> str:
-        base = self.enum_class or _ANNOTATIONS[self.spec.type]
-        return f"{base} | None" if self.spec.optional else base
+        return f"{self.python_type} | None" if self.spec.optional else self.python_type
 
     @property
     def read_annotation(self) -> str:
         """Output fields carry stored values: no input validators run again on every read."""
-        plain = _READ_ANNOTATIONS.get(self.spec.type, _ANNOTATIONS[self.spec.type])
-        base = self.enum_class or plain
+        base = _READ_ANNOTATIONS.get(self.spec.type, self.python_type)
         return f"{base} | None" if self.spec.optional else base
 
     @property
     def update_annotation(self) -> str:
         """In the Update schema every field may be left out; null only clears optional ones."""
-        base = self.enum_class or _ANNOTATIONS[self.spec.type]
         if self.spec.optional:
-            return f"{base} | None"
-        return f"Annotated[{base} | None, AfterValidator(reject_null)]"
+            return f"{self.python_type} | None"
+        return f"Annotated[{self.python_type} | None, AfterValidator(reject_null)]"
 
     @property
     def column_type(self) -> str:

@@ -1,4 +1,4 @@
-"""User: its table and the schemas its API reads and writes."""
+"""User: its table and the schemas of its API."""
 
 from typing import Annotated
 
@@ -38,7 +38,9 @@ class UserUpdate(SQLModel):
     )
 
 
-class UserRead(UserBase):
-    """What the API returns."""
+class UserRead(SQLModel):
+    """What the API returns: stored values, so input rules are not checked again."""
 
     id: int
+    name: str
+    email: str

@@ -1,4 +1,7 @@
-"""Business logic of users; the caller's unit of work commits what these functions change."""
+"""Business logic of users.
+
+The caller's unit of work commits what these functions change.
+"""
 
 import logging
 

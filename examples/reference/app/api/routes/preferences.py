@@ -1,4 +1,7 @@
-"""HTTP routes of preferences: validate input, call the service, shape the response."""
+"""HTTP routes of preferences.
+
+Thin: validate input, call the service, shape the response.
+"""
 
 from typing import Annotated, Any
 

@@ -3,13 +3,13 @@
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, JsonValue
 from pymongo import ASCENDING, IndexModel
 
 from app.models.types import JsonObject, reject_null
 
 COLLECTION = "preferences"
-INDEXES = [
+INDEXES: list[IndexModel] = [
     IndexModel(
         [("user_id", ASCENDING)],
         name="uq_preferences_user_id",
@@ -53,7 +53,16 @@ class PreferenceUpdate(BaseModel):
     user_id: Annotated[int | None, AfterValidator(reject_null)] = Field(default=None)
 
 
-class PreferenceRead(PreferenceBase):
-    """What the API returns; `id` is the document's ObjectId as hex."""
+class PreferenceRead(BaseModel):
+    """What the API returns: stored values, so input rules are not checked again.
+
+    `id` is the document's ObjectId as hex.
+    """
 
     id: str
+    theme: PreferenceTheme
+    language: str
+    email_notifications: bool
+    push_notifications: bool
+    settings: dict[str, JsonValue] | None
+    user_id: int

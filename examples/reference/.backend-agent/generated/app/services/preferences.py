@@ -1,4 +1,7 @@
-"""Business logic of preferences (MongoDB documents); raises domain errors, knows no HTTP."""
+"""Business logic of preferences: MongoDB documents.
+
+Raises domain errors; knows nothing of HTTP.
+"""
 
 from typing import Any
 

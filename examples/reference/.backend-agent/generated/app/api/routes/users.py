@@ -1,10 +1,13 @@
-"""HTTP routes of users: validate input, call the service, shape the response."""
+"""HTTP routes of users.
+
+Thin: validate input, call the service, shape the response.
+"""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import MongoDep, SessionDep
+from app.api.deps import MongoDep, ReadSessionDep, SessionDep
 from app.models.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from app.models.user import UserCreate, UserRead, UserUpdate
 from app.services import users as service
@@ -26,7 +29,7 @@ async def create_user(
 
 @router.get("")
 async def list_users(
-    session: SessionDep,
+    session: ReadSessionDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> Page[UserRead]:
@@ -38,7 +41,7 @@ async def list_users(
 @router.get("/{user_id}", responses=NOT_FOUND)
 async def read_user(
     user_id: int,
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> UserRead:
     user = await service.get_user(session, user_id)
     return UserRead.model_validate(user)
