@@ -75,4 +75,4 @@ def test_generated_tests_fail_without_a_database_url(shop_project: Path) -> None
         check=False,
     )
     assert completed.returncode != 0
-    assert "DATABASE_URL is not set" in completed.stdout
+    assert "DATABASE_URL not set" in completed.stdout

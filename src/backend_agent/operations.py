@@ -6,6 +6,7 @@ to `write`, so dry-run, merge and undo behave the same whatever called them.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from backend_agent.blueprint import (
     parse_blueprint,
 )
 from backend_agent.blueprint import document as blueprint_document
+from backend_agent.blueprint.fields import parse_field
 from backend_agent.blueprint.model import resource_from_input
 from backend_agent.blueprint.names import snake_case
 from backend_agent.errors import BlueprintError, ProjectError, UsageError
@@ -31,13 +33,16 @@ from backend_agent.plan.migrations import VERSIONS_DIR, Migration, schema_steps,
 from backend_agent.plan.router import ROUTER_FILE, register_routers
 from backend_agent.write import (
     GENERATED_DIR,
-    Action,
     FileChange,
     apply_changes,
     conflicts,
     plan_changes,
+    recover,
 )
 from backend_agent.write import undo as undo_changes
+
+CONFLICT_MODES = ("stop", "markers")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,11 +56,12 @@ class Outcome:
 
     @property
     def written(self) -> list[FileChange]:
-        return [
-            change
-            for change in self.changes
-            if change.after != change.before and change.action is not Action.KEEP_DELETED
-        ]
+        return [change for change in self.changes if change.writes]
+
+    @property
+    def conflicted(self) -> list[str]:
+        """Files left with conflict markers (only with `conflicts="markers"`)."""
+        return conflicts(self.changes)
 
 
 def new_project(
@@ -119,9 +125,107 @@ def add_resource(
     return _generate(root, updated, command=f"add resource {name}", dry_run=dry_run)
 
 
-def apply(root: Path, *, dry_run: bool = False) -> Outcome:
-    """Bring the code in line with a hand-edited backend.toml."""
-    return _generate(root, load_blueprint(root), command="apply", dry_run=dry_run)
+def add_field(
+    root: Path,
+    resource: str,
+    fields: list[str],
+    *,
+    backfill: list[str] | None = None,
+    dry_run: bool = False,
+    conflict_mode: str = "stop",
+) -> Outcome:
+    """Add fields to a resource: code, tests and the migration that adds the columns."""
+    current = load_blueprint(root)
+    specs = [parse_field(spec) for spec in fields]
+    updated = blueprint_document.add_fields(current, resource, specs)
+    return _generate(
+        root,
+        updated,
+        command=f"add field {resource}",
+        dry_run=dry_run,
+        backfill=_backfill_values(resource, backfill),
+        conflict_mode=conflict_mode,
+    )
+
+
+def remove_field(
+    root: Path, resource: str, name: str, *, dry_run: bool = False, conflict_mode: str = "stop"
+) -> Outcome:
+    """Remove a field from a resource and drop its column in a migration."""
+    updated = blueprint_document.remove_field(load_blueprint(root), resource, name)
+    return _generate(
+        root,
+        updated,
+        command=f"remove field {resource}.{name}",
+        dry_run=dry_run,
+        conflict_mode=conflict_mode,
+    )
+
+
+def remove_resource(
+    root: Path, name: str, *, dry_run: bool = False, conflict_mode: str = "stop"
+) -> Outcome:
+    """Remove a resource: its files (unless you edited them) and, in a migration, its table."""
+    updated = blueprint_document.remove_resource(load_blueprint(root), name)
+    return _generate(
+        root,
+        updated,
+        command=f"remove resource {name}",
+        dry_run=dry_run,
+        conflict_mode=conflict_mode,
+    )
+
+
+def change_operations(
+    root: Path,
+    resource: str,
+    ops: list[str],
+    *,
+    dry_run: bool = False,
+    conflict_mode: str = "stop",
+) -> Outcome:
+    """Change which operations a resource exposes."""
+    updated = blueprint_document.set_operations(load_blueprint(root), resource, ops)
+    return _generate(
+        root,
+        updated,
+        command=f"change resource {resource}",
+        dry_run=dry_run,
+        conflict_mode=conflict_mode,
+    )
+
+
+def _backfill_values(resource: str, values: list[str] | None) -> dict[str, str]:
+    """`["age=0"]` -> `{"User.age": "0"}`."""
+    found: dict[str, str] = {}
+    for item in values or []:
+        name, equals, value = item.partition("=")
+        if not equals or not name:
+            raise UsageError(f"--backfill takes FIELD=VALUE, not {item!r}")
+        found[f"{resource}.{name.strip()}"] = value
+    return found
+
+
+def apply(
+    root: Path,
+    *,
+    dry_run: bool = False,
+    backfill: dict[str, str] | None = None,
+    conflict_mode: str = "stop",
+) -> Outcome:
+    """Bring the code in line with a hand-edited backend.toml.
+
+    `backfill` maps "Resource.field" to the value rows stored before a new required field
+    get.
+    """
+    return _generate(
+        root,
+        load_blueprint(root),
+        command="apply",
+        dry_run=dry_run,
+        backfill=backfill,
+        conflict_mode=conflict_mode,
+    )
 
 
 def undo(root: Path) -> tuple[str, list[str]]:
@@ -130,14 +234,28 @@ def undo(root: Path) -> tuple[str, list[str]]:
     return undo_changes(root)
 
 
-def _generate(root: Path, document: BlueprintDocument, *, command: str, dry_run: bool) -> Outcome:
+def _generate(
+    root: Path,
+    document: BlueprintDocument,
+    *,
+    command: str,
+    dry_run: bool,
+    backfill: dict[str, str] | None = None,
+    conflict_mode: str = "stop",
+) -> Outcome:
+    """Render the project from `document` and write it: the pipeline of every operation."""
+    if conflict_mode not in CONFLICT_MODES:
+        raise UsageError(f"--conflicts takes {' or '.join(CONFLICT_MODES)}, not {conflict_mode!r}")
+    if not dry_run and recover(root):
+        logger.warning("rolled back an interrupted command before running %s", command)
     blueprint = document.blueprint
+    previous = _last_generated_blueprint(root)
     rendered = project_files(blueprint)
     rendered = format_python(rendered, rendered["pyproject.toml"])
     blueprint_text = document.dumps()
     rendered[BLUEPRINT_FILE] = blueprint_text
     migrations = _existing_migrations(root)
-    steps = schema_steps(_last_generated_blueprint(root), blueprint)
+    steps = schema_steps(previous, blueprint, backfill=backfill)
     migration = write_migration(steps, migrations)
     if migration is not None:
         rendered.update(format_python({migration.path: migration.text}, rendered["pyproject.toml"]))
@@ -148,13 +266,18 @@ def _generate(root: Path, document: BlueprintDocument, *, command: str, dry_run:
             BLUEPRINT_FILE: lambda _current: blueprint_text,
             ROUTER_FILE: lambda current: _format_one(
                 ROUTER_FILE,
-                register_routers(current, [r.plural for r in blueprint.resources]),
+                register_routers(
+                    current,
+                    [r.plural for r in blueprint.resources],
+                    remove=_removed_modules(previous, blueprint),
+                ),
                 rendered["pyproject.toml"],
             ),
         },
+        removable=lambda path: not path.startswith(VERSIONS_DIR) and path != BLUEPRINT_FILE,
     )
     outcome = Outcome(root, changes, migration, dry_run)
-    if clashes := conflicts(changes):
+    if (clashes := conflicts(changes)) and conflict_mode == "stop":
         raise ProjectError(
             f"your edits conflict with the regenerated code in {', '.join(clashes)}; "
             "nothing was written (resolve by hand, or re-run with --conflicts=markers)"
@@ -162,6 +285,11 @@ def _generate(root: Path, document: BlueprintDocument, *, command: str, dry_run:
     if not dry_run:
         apply_changes(root, changes, command=command)
     return outcome
+
+
+def _removed_modules(previous: Blueprint | None, blueprint: Blueprint) -> list[str]:
+    current = {r.plural for r in blueprint.resources}
+    return [r.plural for r in previous.resources if r.plural not in current] if previous else []
 
 
 def _format_one(path: str, text: str, pyproject: str) -> str:

@@ -3,8 +3,13 @@
 The state folder `.backend-agent/` keeps the version of every file as last generated.
 On re-generation a file the user left alone is replaced, a file the user edited is merged
 three ways (base = last generated, ours = the user's file, theirs = the new render), and a
-file the user deleted stays deleted. Every command's previous content is kept in
-`.backend-agent/history/` so `undo` can restore it.
+file the user deleted stays deleted. A generated file the blueprint no longer produces is
+removed if the user never edited it.
+
+Every command first copies what it will change into `.backend-agent/history/<n>/`, writes
+a journal naming that entry, swaps the files in, and removes the journal. `undo` restores
+the last entry; a journal left by a killed command is rolled back by the next command, so
+a project is never left half-changed.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from backend_agent.errors import ProjectError
 STATE_DIR = ".backend-agent"
 GENERATED_DIR = f"{STATE_DIR}/generated"
 HISTORY_DIR = f"{STATE_DIR}/history"
+JOURNAL = f"{STATE_DIR}/journal.json"
 MANIFEST = "manifest.json"
 
 
@@ -35,6 +41,7 @@ class Action(StrEnum):
     UPDATE = "update"
     MERGE = "merge"
     CONFLICT = "conflict"
+    DELETE = "delete"
     KEEP_DELETED = "keep-deleted"
 
 
@@ -46,18 +53,22 @@ class FileChange:
     action: Action
     before: str | None
     """The file as it is on disk now (None: it does not exist)."""
-    after: str
-    """What the file will hold (for a conflict: the text with conflict markers)."""
-    generated: str
-    """The new render, recorded as the base of the next merge."""
+    after: str | None
+    """What the file will hold (None: it is removed; for a conflict, the text with markers)."""
+    generated: str | None
+    """The new render, recorded as the base of the next merge (None: forget the base)."""
+
+    @property
+    def writes(self) -> bool:
+        return self.action is not Action.KEEP_DELETED and self.after != self.before
 
     def diff(self) -> str:
         return "".join(
             difflib.unified_diff(
                 (self.before or "").splitlines(keepends=True),
-                self.after.splitlines(keepends=True),
+                (self.after or "").splitlines(keepends=True),
                 fromfile=f"a/{self.path}" if self.before is not None else "/dev/null",
-                tofile=f"b/{self.path}",
+                tofile=f"b/{self.path}" if self.after is not None else "/dev/null",
             )
         )
 
@@ -67,24 +78,24 @@ def plan_changes(
     generated: dict[str, str],
     *,
     injected: dict[str, Callable[[str], str]] | None = None,
+    removable: Callable[[str], bool] = lambda _path: True,
 ) -> list[FileChange]:
     """Compare the new render with the disk and the last render; decide each file's fate.
 
     `injected` maps paths edited in place (e.g. the router registry) to the edit to apply to
-    the user's current file instead of a merge.
+    the user's current file instead of a merge. `removable` says which previously generated
+    paths may be removed when the render no longer has them.
     """
     injected = injected or {}
     changes: list[FileChange] = []
     for path, new in sorted(generated.items()):
-        target = root / path
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
-        base_path = root / GENERATED_DIR / path
-        base = base_path.read_text(encoding="utf-8") if base_path.is_file() else None
+        current = _read(root / path)
+        base = _read(root / GENERATED_DIR / path)
         if current is None:
             if base is None:
                 changes.append(FileChange(path, Action.CREATE, None, new, new))
             elif base != new:
-                changes.append(FileChange(path, Action.KEEP_DELETED, None, "", new))
+                changes.append(FileChange(path, Action.KEEP_DELETED, None, None, new))
             continue
         if path in injected:
             after = injected[path](current)
@@ -95,7 +106,31 @@ def plan_changes(
             continue
         if after != current or base != new:
             changes.append(FileChange(path, Action.UPDATE, current, after, new))
+    changes += _removals(root, generated, removable)
     return changes
+
+
+def _removals(
+    root: Path, generated: dict[str, str], removable: Callable[[str], bool]
+) -> list[FileChange]:
+    state = root / GENERATED_DIR
+    if not state.is_dir():
+        return []
+    changes: list[FileChange] = []
+    for base_path in sorted(state.rglob("*")):
+        path = base_path.relative_to(state).as_posix()
+        if not base_path.is_file() or path in generated or not removable(path):
+            continue
+        current, base = _read(root / path), _read(base_path)
+        if current is None or current == base:
+            changes.append(FileChange(path, Action.DELETE, current, None, None))
+        else:
+            changes.append(FileChange(path, Action.CONFLICT, current, current, None))
+    return changes
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 def _merge(path: str, base: str, ours: str, theirs: str) -> FileChange:
@@ -124,32 +159,57 @@ def conflicts(changes: list[FileChange]) -> list[str]:
 def apply_changes(root: Path, changes: list[FileChange], *, command: str) -> Path | None:
     """Write every change, keeping the previous content in history for `undo`.
 
-    New contents are written to temporary files first; only when all are written do the
-    renames happen, so a failure while preparing leaves the project untouched.
+    New contents are staged in temporary files first; a journal then names the history
+    entry while the files are swapped in, so an interrupted swap is rolled back.
     """
-    touched = [
-        change
-        for change in changes
-        if change.action is not Action.KEEP_DELETED and change.after != change.before
-    ]
-    records = changes
-    if not touched and not records:
+    recover(root)
+    touched = [change for change in changes if change.writes]
+    if not touched and all(_read(root / GENERATED_DIR / c.path) == c.generated for c in changes):
         return None
     entry = _save_history(root, [change.path for change in touched], command)
-    staged: list[tuple[Path, Path]] = []
+    # (staged temporary file, target); no temporary file means: remove the target.
+    staged: list[tuple[Path | None, Path]] = []
     try:
         for change in touched:
-            staged.append(_stage(root / change.path, change.after))
-        for change in records:
-            staged.append(_stage(root / GENERATED_DIR / change.path, change.generated))
+            staged.append(_stage_or_remove(root / change.path, change.after))
+        for change in changes:
+            staged.append(_stage_or_remove(root / GENERATED_DIR / change.path, change.generated))
     except BaseException:
         for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
         shutil.rmtree(entry, ignore_errors=True)
         raise
-    for temporary, target in staged:
-        os.replace(temporary, target)
+    journal = root / JOURNAL
+    journal.write_text(json.dumps({"entry": entry.name}))
+    try:
+        for temporary, target in staged:
+            if temporary is None:
+                target.unlink(missing_ok=True)
+            else:
+                os.replace(temporary, target)
+    except BaseException:
+        recover(root)
+        raise
+    journal.unlink()
     return entry
+
+
+def recover(root: Path) -> bool:
+    """Roll back a command that was interrupted while swapping files in; True if one was."""
+    journal = root / JOURNAL
+    if not journal.is_file():
+        return False
+    entry = root / HISTORY_DIR / json.loads(journal.read_text())["entry"]
+    _restore(root, entry)
+    for leftover in root.rglob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+    journal.unlink()
+    return True
+
+
+def _stage_or_remove(target: Path, text: str | None) -> tuple[Path | None, Path]:
+    return _stage(target, text) if text is not None else (None, target)
 
 
 def _stage(target: Path, text: str) -> tuple[Path, Path]:
@@ -186,11 +246,18 @@ def _save_history(root: Path, paths: list[str], command: str) -> Path:
 
 def undo(root: Path) -> tuple[str, list[str]]:
     """Restore the files and state from before the last command; returns (command, paths)."""
+    recover(root)
     history = root / HISTORY_DIR
     entries = sorted(history.iterdir(), key=lambda p: int(p.name)) if history.is_dir() else []
     if not entries:
         raise ProjectError("nothing to undo: no backend-agent command has changed this project")
     entry = entries[-1]
+    command, paths = _restore(root, entry)
+    shutil.rmtree(entry)
+    return command, paths
+
+
+def _restore(root: Path, entry: Path) -> tuple[str, list[str]]:
     manifest = json.loads((entry / MANIFEST).read_text())
     for path, existed in manifest["files"].items():
         if existed:
@@ -201,7 +268,6 @@ def undo(root: Path) -> tuple[str, list[str]]:
     shutil.rmtree(generated, ignore_errors=True)
     if (entry / "generated").is_dir():
         shutil.copytree(entry / "generated", generated)
-    shutil.rmtree(entry)
     return manifest["command"], sorted(manifest["files"])
 
 

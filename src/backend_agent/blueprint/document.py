@@ -14,6 +14,7 @@ from tomlkit.exceptions import ParseError
 from tomlkit.items import Array, Table
 from tomlkit.toml_document import TOMLDocument
 
+from backend_agent.blueprint.fields import FieldSpec
 from backend_agent.blueprint.model import Blueprint, Resource, Store, blueprint_from_data
 from backend_agent.errors import BlueprintError, ProjectError
 
@@ -108,3 +109,57 @@ def field_array(table: Table) -> Array:
         fields.multiline(True)
         table["fields"] = fields
     return fields
+
+
+def add_fields(
+    current: BlueprintDocument, resource: str, fields: list[FieldSpec]
+) -> BlueprintDocument:
+    """Append fields to a resource; an existing name is refused."""
+    table = resource_table(current, resource)
+    existing = current.blueprint.resource(resource)
+    array = field_array(table)
+    for field in fields:
+        if existing is not None and existing.field(field.name) is not None:
+            raise BlueprintError(f"resource {resource!r} already has a field {field.name!r}")
+        array.append(field.to_spec())
+    return current.revalidated()
+
+
+def remove_field(current: BlueprintDocument, resource: str, name: str) -> BlueprintDocument:
+    """Drop a field from a resource, keeping the array's other items and comments."""
+    table = resource_table(current, resource)
+    array = field_array(table)
+    index = next(
+        (i for i, spec in enumerate(array) if str(spec).partition(":")[0].strip() == name), None
+    )
+    if index is None:
+        known = ", ".join(str(spec).partition(":")[0] for spec in array) or "none"
+        raise BlueprintError(f"resource {resource!r} has no field {name!r} (fields: {known})")
+    del array[index]
+    return current.revalidated()
+
+
+def remove_resource(current: BlueprintDocument, name: str) -> BlueprintDocument:
+    """Drop a resource; refused while another resource refers to it."""
+    resource_table(current, name)
+    referrers = [
+        f"{resource.name}.{field.name}"
+        for resource, field in current.blueprint.referrers(name)
+        if resource.name != name
+    ]
+    if referrers:
+        raise BlueprintError(
+            f"cannot remove resource {name!r}: {', '.join(referrers)} refers to it; "
+            "remove those fields first"
+        )
+    resources = current.document["resources"]
+    assert isinstance(resources, Table)
+    del resources[name]
+    return current.revalidated()
+
+
+def set_operations(current: BlueprintDocument, resource: str, ops: list[str]) -> BlueprintDocument:
+    """Replace the operations a resource exposes."""
+    table = resource_table(current, resource)
+    table["ops"] = ops
+    return current.revalidated()

@@ -215,7 +215,7 @@ def _apply_modifier(
         values[key] = number
         return
     if key == "default":
-        values["default"] = _parse_default(str(name), field_type, value or "", values)
+        values["default"] = parse_default(str(name), field_type, value or "", values)
         return
     raise BlueprintError(
         f"field spec {spec!r}: unknown modifier {key!r}; modifiers: "
@@ -223,7 +223,7 @@ def _apply_modifier(
     )
 
 
-def _parse_default(
+def parse_default(
     name: str, field_type: FieldType, value: str, values: dict[str, object]
 ) -> str | int | float | bool:
     try:

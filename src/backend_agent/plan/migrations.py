@@ -1,7 +1,9 @@
 """Old blueprint + new blueprint -> the Alembic revision that takes the database between them.
 
 Like Django's makemigrations, the migration is derived from model state (the blueprint the
-project was last generated from), so no live database is needed to write it.
+project was last generated from), so no live database is needed to write it. Every step has
+an upgrade and a downgrade; steps that would fail on a table with rows (a new required
+column without a default) are refused before anything is written.
 """
 
 from __future__ import annotations
@@ -10,14 +12,17 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from backend_agent.blueprint import Blueprint, Resource, Store
+from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Resource, Store
+from backend_agent.blueprint.fields import parse_default
 from backend_agent.blueprint.names import snake_case
-from backend_agent.errors import ProjectError
+from backend_agent.errors import BlueprintError, ProjectError
 from backend_agent.plan.context import ResourceContext
 from backend_agent.plan.python_types import PythonField
 from backend_agent.render import render
 
 VERSIONS_DIR = "migrations/versions"
+# Types whose column only changes in length when the field changes (VARCHAR(n)).
+_LENGTH_ONLY = frozenset({FieldType.STR, FieldType.EMAIL, FieldType.URL, FieldType.ENUM})
 
 
 @dataclass(frozen=True)
@@ -25,8 +30,22 @@ class MigrationStep:
     """One schema change; the template writes its upgrade and its downgrade."""
 
     kind: str
+    """create_table, drop_table, add_column, drop_column, alter_column."""
     table: str
     fields: list[PythonField] = field(default_factory=list)
+    """All columns of the table, for create_table and drop_table."""
+    new: PythonField | None = None
+    """The column after the change (add_column, alter_column)."""
+    old: PythonField | None = None
+    """The column before the change (drop_column, alter_column)."""
+    backfill: str | None = None
+    """A Python literal stored in existing rows where the new column needs a value."""
+
+    @property
+    def description(self) -> str:
+        column = self.new or self.old
+        where = f"{self.table}.{column.name}" if column is not None else self.table
+        return f"{self.kind.replace('_', ' ')} {where}"
 
 
 @dataclass(frozen=True)
@@ -36,16 +55,99 @@ class Migration:
     message: str
 
 
-def schema_steps(old: Blueprint | None, new: Blueprint) -> list[MigrationStep]:
-    """The steps from `old` to `new`, in an order the database accepts (referenced tables first)."""
-    before = {r.name for r in old.resources if r.store is Store.POSTGRES} if old else set()
-    added = [r for r in new.resources if r.store is Store.POSTGRES and r.name not in before]
-    return [_create_table(resource, new) for resource in _referenced_first(added)]
+def schema_steps(
+    old: Blueprint | None, new: Blueprint, *, backfill: dict[str, str] | None = None
+) -> list[MigrationStep]:
+    """The steps from `old` to `new`, in an order the database accepts.
+
+    `backfill` maps "Resource.field" to the value existing rows get for a new required field
+    that has no default of its own.
+    """
+    backfill = backfill or {}
+    before = {r.name: r for r in old.resources if r.store is Store.POSTGRES} if old else {}
+    after = {r.name: r for r in new.resources if r.store is Store.POSTGRES}
+    created = [after[name] for name in after if name not in before]
+    dropped = [before[name] for name in before if name not in after]
+    steps = [_table_step("create_table", r, new) for r in _referenced_first(created)]
+    for name in after.keys() & before.keys():
+        steps += _column_steps(before[name], after[name], old, new, backfill)  # type: ignore[arg-type]
+    steps += [
+        _table_step("drop_table", r, old)  # type: ignore[arg-type]
+        for r in reversed(_referenced_first(dropped))
+    ]
+    return steps
 
 
-def _create_table(resource: Resource, blueprint: Blueprint) -> MigrationStep:
+def _table_step(kind: str, resource: Resource, blueprint: Blueprint) -> MigrationStep:
     context = ResourceContext(resource, blueprint)
-    return MigrationStep("create_table", context.table, context.python_fields)
+    return MigrationStep(kind, context.table, context.python_fields)
+
+
+def _column_steps(
+    before: Resource, after: Resource, old: Blueprint, new: Blueprint, backfill: dict[str, str]
+) -> list[MigrationStep]:
+    table = ResourceContext(after, new).table
+    old_fields = {f.name: PythonField(f, before) for f in before.fields}
+    new_fields = {f.name: PythonField(f, after) for f in after.fields}
+    steps: list[MigrationStep] = []
+    for name, field_after in new_fields.items():
+        field_before = old_fields.get(name)
+        if field_before is None:
+            value = _backfill(
+                after, field_after.spec, backfill, needed=not field_after.spec.optional
+            )
+            steps.append(MigrationStep("add_column", table, new=field_after, backfill=value))
+        elif field_before.spec != field_after.spec:
+            steps += _alter(table, after, field_before, field_after, backfill)
+    steps += [
+        MigrationStep("drop_column", table, old=field_before)
+        for name, field_before in old_fields.items()
+        if name not in new_fields
+    ]
+    return steps
+
+
+def _alter(
+    table: str,
+    resource: Resource,
+    before: PythonField,
+    after: PythonField,
+    backfill: dict[str, str],
+) -> list[MigrationStep]:
+    old_spec, new_spec = before.spec, after.spec
+    same_type = old_spec.type is new_spec.type and old_spec.ref == new_spec.ref
+    resized = old_spec.type in _LENGTH_ONLY and new_spec.type in _LENGTH_ONLY
+    if not same_type and not resized:
+        raise BlueprintError(
+            f"changing {resource.name}.{new_spec.name} from {old_spec.type} to {new_spec.type} "
+            "is not supported: add a new field, move the data, then remove the old one"
+        )
+    if before.column_type == after.column_type and before.sql_shape == after.sql_shape:
+        return []
+    value = None
+    if old_spec.optional and not new_spec.optional:
+        value = _backfill(resource, new_spec, backfill, needed=True)
+    return [MigrationStep("alter_column", table, new=after, old=before, backfill=value)]
+
+
+def _backfill(
+    resource: Resource, spec: FieldSpec, backfill: dict[str, str], *, needed: bool
+) -> str | None:
+    """The literal existing rows get, or a refusal naming the flag that provides it."""
+    key = f"{resource.name}.{spec.name}"
+    if key in backfill:
+        value = parse_default(spec.name, spec.type, backfill[key], {"choices": spec.choices})
+        return repr(value)
+    if not needed:
+        return None
+    if spec.default is not None and spec.default != "now":
+        return repr(spec.default)
+    if spec.default == "now":
+        return "now"
+    raise BlueprintError(
+        f"{key} is required but rows stored before it have no value: give it a default "
+        f"(:default=VALUE), make it :optional, or pass --backfill {spec.name}=VALUE"
+    )
 
 
 def _referenced_first(resources: list[Resource]) -> list[Resource]:
@@ -63,7 +165,9 @@ def write_migration(steps: list[MigrationStep], existing: dict[str, str]) -> Mig
     """Render the revision after the current head of `existing` (path -> text), if any steps."""
     if not steps:
         return None
-    message = "; ".join(f"{step.kind.replace('_', ' ')} {step.table}" for step in steps)
+    message = "; ".join(step.description for step in steps)
+    if len(message) > 60:
+        message = f"{steps[0].description} and {len(steps) - 1} more"
     head = migration_head(existing)
     number = 1 + max((_number(path) for path in existing), default=0)
     revision = f"{number:04d}"

@@ -155,6 +155,11 @@ class PythonField:
         return args
 
     @property
+    def sql_shape(self) -> tuple[bool, bool, bool, str | None]:
+        """What the database enforces besides the type: null, unique, index, foreign key."""
+        return (self.spec.optional, self.spec.unique, self.indexed, self.spec.ref)
+
+    @property
     def indexed(self) -> bool:
         """Whether the column gets a plain index: asked for, or a foreign key (joins and cascades
         look rows up by it); a unique constraint already brings its own index."""
