@@ -32,7 +32,13 @@ app = typer.Typer(
 add_app = typer.Typer(
     help="Add a resource to the blueprint and generate its code.", no_args_is_help=True
 )
+remove_app = typer.Typer(
+    help="Remove a field or a resource, with its migration.", no_args_is_help=True
+)
+change_app = typer.Typer(help="Change an existing resource.", no_args_is_help=True)
 app.add_typer(add_app, name="add")
+app.add_typer(remove_app, name="remove")
+app.add_typer(change_app, name="change")
 app.command("check")(audit_commands.check)
 app.command()(ask)
 app.command("rule")(audit_commands.rule)
@@ -45,6 +51,14 @@ ProjectOption = Annotated[
 DryRunOption = Annotated[
     bool,
     typer.Option("--dry-run", help="Show the diff of every file it would touch; write nothing."),
+]
+
+ConflictsOption = Annotated[
+    str,
+    typer.Option(
+        "--conflicts",
+        help="When your edits clash with regenerated code: stop (write nothing) or markers.",
+    ),
 ]
 
 
@@ -117,6 +131,7 @@ def add_resource(
     ] = None,
     project: ProjectOption = Path(),
     dry_run: DryRunOption = False,
+    conflicts: ConflictsOption = "stop",
 ) -> None:
     """Add a resource: table/collection, schemas, service, routes, tests and migration.
 
@@ -126,15 +141,100 @@ def add_resource(
     """
     operation_list = [op.strip() for op in ops.split(",") if op.strip()] if ops else None
     outcome = operations.add_resource(
-        project, name, list(fields or []), store=store.value, ops=operation_list, dry_run=dry_run
+        project,
+        name,
+        list(fields or []),
+        store=store.value,
+        ops=operation_list,
+        dry_run=dry_run,
+        conflict_mode=conflicts,
     )
     _report(outcome)
 
 
+BackfillOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--backfill",
+        help="FIELD=VALUE stored in existing rows for a new required field without a default.",
+    ),
+]
+
+
+@add_app.command("field")
+def add_field(
+    resource: Annotated[str, typer.Argument(help="The resource, e.g. User.")],
+    fields: Annotated[list[str], typer.Argument(help="Fields as name:type[:modifier...].")],
+    backfill: BackfillOption = None,
+    project: ProjectOption = Path(),
+    dry_run: DryRunOption = False,
+    conflicts: ConflictsOption = "stop",
+) -> None:
+    """Add fields to a resource, with the migration that adds their columns."""
+    outcome = operations.add_field(
+        project, resource, fields, backfill=backfill, dry_run=dry_run, conflict_mode=conflicts
+    )
+    _report(outcome)
+
+
+@remove_app.command("field")
+def remove_field(
+    resource: Annotated[str, typer.Argument(help="The resource, e.g. User.")],
+    name: Annotated[str, typer.Argument(help="The field to remove.")],
+    project: ProjectOption = Path(),
+    dry_run: DryRunOption = False,
+    conflicts: ConflictsOption = "stop",
+) -> None:
+    """Remove a field; the migration drops its column (downgrade brings it back empty)."""
+    _report(
+        operations.remove_field(project, resource, name, dry_run=dry_run, conflict_mode=conflicts)
+    )
+
+
+@remove_app.command("resource")
+def remove_resource(
+    name: Annotated[str, typer.Argument(help="The resource to remove.")],
+    project: ProjectOption = Path(),
+    dry_run: DryRunOption = False,
+    conflicts: ConflictsOption = "stop",
+) -> None:
+    """Remove a resource, its generated files (unless edited) and, in a migration, its table."""
+    _report(operations.remove_resource(project, name, dry_run=dry_run, conflict_mode=conflicts))
+
+
+@change_app.command("resource")
+def change_resource(
+    name: Annotated[str, typer.Argument(help="The resource to change.")],
+    ops: Annotated[str, typer.Option(help="Comma-separated operations it exposes.")],
+    project: ProjectOption = Path(),
+    dry_run: DryRunOption = False,
+    conflicts: ConflictsOption = "stop",
+) -> None:
+    """Change which operations a resource exposes."""
+    operation_list = [op.strip() for op in ops.split(",") if op.strip()]
+    _report(
+        operations.change_operations(
+            project, name, operation_list, dry_run=dry_run, conflict_mode=conflicts
+        )
+    )
+
+
 @app.command()
-def apply(project: ProjectOption = Path(), dry_run: DryRunOption = False) -> None:
-    """Bring the code in line with a hand-edited backend.toml."""
-    _report(operations.apply(project, dry_run=dry_run))
+def apply(
+    project: ProjectOption = Path(),
+    backfill: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--backfill",
+            help="Resource.field=VALUE stored in existing rows for a new required field.",
+        ),
+    ] = None,
+    dry_run: DryRunOption = False,
+    conflicts: ConflictsOption = "stop",
+) -> None:
+    """Bring the code in line with a hand-edited backend.toml; a second run changes nothing."""
+    values = dict(item.partition("=")[::2] for item in backfill or [])
+    _report(operations.apply(project, dry_run=dry_run, backfill=values, conflict_mode=conflicts))
 
 
 @app.command()
@@ -265,6 +365,14 @@ def _report(outcome: Outcome) -> None:
         console.print(
             f"migration: {outcome.migration.path} ({outcome.migration.message})", highlight=False
         )
+    if outcome.conflicted:
+        err_console.print(
+            "conflict markers left in: "
+            + ", ".join(outcome.conflicted)
+            + "; resolve them, then run `backend-agent verify`",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 def main() -> None:

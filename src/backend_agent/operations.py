@@ -117,12 +117,15 @@ def add_resource(
     store: str = "postgres",
     ops: list[str] | None = None,
     dry_run: bool = False,
+    conflict_mode: str = "stop",
 ) -> Outcome:
     """Add a resource to the blueprint and generate its code and migration."""
     current = load_blueprint(root)
     resource = resource_from_input(name, store=store, fields=fields, ops=ops)
     updated = blueprint_document.add_resource(current, resource)
-    return _generate(root, updated, command=f"add resource {name}", dry_run=dry_run)
+    return _generate(
+        root, updated, command=f"add resource {name}", dry_run=dry_run, conflict_mode=conflict_mode
+    )
 
 
 def add_field(

@@ -179,6 +179,8 @@ def write_migration(steps: list[MigrationStep], existing: dict[str, str]) -> Mig
         down_revision=head,
         steps=steps,
     )
+    # Macros that had nothing to say leave blank lines inside the functions: drop them.
+    text = re.sub(r"\n[ \t]*\n(?=[ \t]+\S)", "\n", text)
     return Migration(f"{VERSIONS_DIR}/{revision}_{slug}.py", text, message)
 
 

@@ -1,0 +1,227 @@
+"""Schema evolution on a real PostgreSQL: every step's migration upgrades, leaves
+`alembic check` clean and keeps existing rows; the whole chain downgrades to base and back,
+and the evolved project still passes verify."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from backend_agent import operations
+from backend_agent.errors import BlueprintError, UsageError
+from backend_agent.services import LocalPostgres
+from backend_agent.verify import verify
+from tests.helpers import snapshot
+
+
+def alembic(project: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", *args],
+        cwd=project,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def query(url: str, sql: str) -> list[asyncpg.Record]:
+    async def run() -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(url.replace("+asyncpg", ""))
+        try:
+            return await connection.fetch(sql)
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def edit_blueprint(project: Path, old: str, new: str) -> None:
+    path = project / "backend.toml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+STEPS: list[tuple[str, Callable[[Path], object]]] = [
+    ("add table", lambda p: operations.add_resource(p, "Post", ["title:str", "author:ref(User)"])),
+    ("add optional field", lambda p: operations.add_field(p, "User", ["bio:text:optional"])),
+    (
+        "add required field with default",
+        lambda p: operations.add_field(p, "User", ["level:int:default=1"]),
+    ),
+    (
+        "add required field, backfilled",
+        lambda p: operations.add_field(p, "User", ["nick:str:max=30"], backfill=["nick=anon"]),
+    ),
+    ("add optional field", lambda p: operations.add_field(p, "User", ["code:str:max=20:optional"])),
+    (
+        "make it unique (apply)",
+        lambda p: (
+            edit_blueprint(p, '"code:str:optional:max=20"', '"code:str:optional:unique:max=20"'),
+            operations.apply(p),
+        ),
+    ),
+    (
+        "widen a string (apply)",
+        lambda p: (
+            edit_blueprint(p, '"nick:str:max=30"', '"nick:str:max=60"'),
+            operations.apply(p),
+        ),
+    ),
+    ("remove field", lambda p: operations.remove_field(p, "User", "bio")),
+    ("remove table", lambda p: operations.remove_resource(p, "Post")),
+    (
+        "change operations",
+        lambda p: operations.change_operations(p, "User", ["create", "read", "list"]),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def evolved(
+    tmp_path_factory: pytest.TempPathFactory, postgres: LocalPostgres
+) -> tuple[Path, str, list[str]]:
+    """A project taken through every step, migrated after each on one database with a row."""
+    project = tmp_path_factory.mktemp("evolution") / "app"
+    operations.new_project(project)
+    operations.add_resource(project, "User", ["name:str:max=50", "email:email:unique"])
+    url = postgres.create_database("evolution")
+    assert alembic(project, url, "upgrade", "head").returncode == 0
+    query(url, "INSERT INTO users (name, email) VALUES ('Ann', 'ann@example.com')")
+    problems: list[str] = []
+    for label, step in STEPS:
+        step(project)
+        for args in (("upgrade", "head"), ("check",)):
+            result = alembic(project, url, *args)
+            if result.returncode != 0:
+                problems.append(f"{label}: alembic {' '.join(args)}: {result.stderr[-500:]}")
+    return project, url, problems
+
+
+def test_every_step_migrates_cleanly(evolved: tuple[Path, str, list[str]]) -> None:
+    _, _, problems = evolved
+    assert problems == []
+
+
+def test_existing_rows_keep_their_data_and_get_backfilled(
+    evolved: tuple[Path, str, list[str]],
+) -> None:
+    _, url, _ = evolved
+    rows = query(url, "SELECT name, email, level, nick, code FROM users")
+    assert [tuple(row) for row in rows] == [("Ann", "ann@example.com", 1, "anon", None)]
+    columns = {
+        row["column_name"]
+        for row in query(
+            url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'users'"
+        )
+    }
+    assert "bio" not in columns
+    assert not query(url, "SELECT 1 FROM information_schema.tables WHERE table_name = 'posts'")
+
+
+def test_chain_downgrades_to_base_and_back(evolved: tuple[Path, str, list[str]]) -> None:
+    project, url, _ = evolved
+    down = alembic(project, url, "downgrade", "base")
+    assert down.returncode == 0, down.stderr
+    assert not query(url, "SELECT 1 FROM information_schema.tables WHERE table_name = 'users'")
+    up = alembic(project, url, "upgrade", "head")
+    assert up.returncode == 0, up.stderr
+    assert alembic(project, url, "check").returncode == 0
+
+
+def test_evolved_project_passes_verify(
+    evolved: tuple[Path, str, list[str]], postgres: LocalPostgres
+) -> None:
+    project, _, _ = evolved
+    assert len(list((project / "migrations/versions").glob("*.py"))) == 10
+    result = verify(project, database_url=postgres.create_database("evolution_verify"))
+    assert {step.name: step.output for step in result.steps if not step.ok} == {}
+
+
+def test_removed_resource_files_are_gone(evolved: tuple[Path, str, list[str]]) -> None:
+    project, _, _ = evolved
+    assert not (project / "app/models/post.py").exists()
+    assert "posts" not in (project / "app/api/router.py").read_text()
+
+
+def test_a_required_field_without_default_is_refused(shop_copy: Path) -> None:
+    before = snapshot(shop_copy)
+    with pytest.raises(BlueprintError, match="pass --backfill nickname=VALUE"):
+        operations.add_field(shop_copy, "User", ["nickname:str"])
+    assert snapshot(shop_copy) == before
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda p: operations.remove_resource(p, "User"),
+            BlueprintError,
+            "Post.author refers to it",
+        ),
+        (
+            lambda p: operations.remove_field(p, "User", "nope"),
+            BlueprintError,
+            "has no field 'nope'",
+        ),
+        (
+            lambda p: operations.add_field(p, "User", ["email:str"]),
+            BlueprintError,
+            "already has a field 'email'",
+        ),
+        (
+            lambda p: operations.add_field(p, "User", ["x:int"], backfill=["oops"]),
+            UsageError,
+            "--backfill takes FIELD=VALUE",
+        ),
+        (
+            lambda p: operations.add_field(p, "User", ["x:int"], backfill=["x=abc"]),
+            BlueprintError,
+            "default 'abc' is not a int value",
+        ),
+        (
+            lambda p: operations.add_field(p, "Nobody", ["x:int"]),
+            BlueprintError,
+            "unknown resource 'Nobody'",
+        ),
+        (
+            lambda p: operations.change_operations(p, "User", []),
+            BlueprintError,
+            "has no operations",
+        ),
+        (
+            lambda p: operations.add_resource(p, "Tag", ["x:str"], conflict_mode="merge"),
+            UsageError,
+            "--conflicts takes stop or markers",
+        ),
+    ],
+)
+def test_bad_evolution_input_changes_nothing(
+    shop_copy: Path, call: Callable[[Path], object], error: type[Exception], message: str
+) -> None:
+    before = snapshot(shop_copy)
+    with pytest.raises(error, match=message):
+        call(shop_copy)
+    assert snapshot(shop_copy) == before
+
+
+def test_apply_on_a_broken_blueprint_changes_nothing(shop_copy: Path) -> None:
+    edit_blueprint(shop_copy, '"email:email:unique"', '"email:emial:unique"')
+    before = snapshot(shop_copy)
+    with pytest.raises(BlueprintError, match="unknown type 'emial'"):
+        operations.apply(shop_copy)
+    assert snapshot(shop_copy) == before
+
+
+def test_changing_a_field_type_is_refused(shop_copy: Path) -> None:
+    edit_blueprint(shop_copy, '"age:int:optional:min=0:max=150"', '"age:str:optional"')
+    with pytest.raises(BlueprintError, match="from int to str is not supported"):
+        operations.apply(shop_copy)
