@@ -120,7 +120,7 @@ def add_resource(
     conflict_mode: str = "stop",
 ) -> Outcome:
     """Add a resource to the blueprint and generate its code and migration."""
-    current = load_blueprint(root)
+    current = load_project(root)
     resource = resource_from_input(name, store=store, fields=fields, ops=ops)
     updated = blueprint_document.add_resource(current, resource)
     return _generate(
@@ -138,7 +138,7 @@ def add_field(
     conflict_mode: str = "stop",
 ) -> Outcome:
     """Add fields to a resource: code, tests and the migration that adds the columns."""
-    current = load_blueprint(root)
+    current = load_project(root)
     specs = [parse_field(spec) for spec in fields]
     updated = blueprint_document.add_fields(current, resource, specs)
     return _generate(
@@ -155,7 +155,7 @@ def remove_field(
     root: Path, resource: str, name: str, *, dry_run: bool = False, conflict_mode: str = "stop"
 ) -> Outcome:
     """Remove a field from a resource and drop its column in a migration."""
-    updated = blueprint_document.remove_field(load_blueprint(root), resource, name)
+    updated = blueprint_document.remove_field(load_project(root), resource, name)
     return _generate(
         root,
         updated,
@@ -169,7 +169,7 @@ def remove_resource(
     root: Path, name: str, *, dry_run: bool = False, conflict_mode: str = "stop"
 ) -> Outcome:
     """Remove a resource: its files (unless you edited them) and, in a migration, its table."""
-    updated = blueprint_document.remove_resource(load_blueprint(root), name)
+    updated = blueprint_document.remove_resource(load_project(root), name)
     return _generate(
         root,
         updated,
@@ -188,7 +188,7 @@ def change_operations(
     conflict_mode: str = "stop",
 ) -> Outcome:
     """Change which operations a resource exposes."""
-    updated = blueprint_document.set_operations(load_blueprint(root), resource, ops)
+    updated = blueprint_document.set_operations(load_project(root), resource, ops)
     return _generate(
         root,
         updated,
@@ -223,7 +223,7 @@ def apply(
     """
     return _generate(
         root,
-        load_blueprint(root),
+        load_project(root),
         command="apply",
         dry_run=dry_run,
         backfill=backfill,
@@ -233,7 +233,7 @@ def apply(
 
 def undo(root: Path) -> tuple[str, list[str]]:
     """Restore the project as it was before the last command."""
-    load_blueprint(root)
+    load_project(root)
     return undo_changes(root)
 
 
@@ -249,8 +249,6 @@ def _generate(
     """Render the project from `document` and write it: the pipeline of every operation."""
     if conflict_mode not in CONFLICT_MODES:
         raise UsageError(f"--conflicts takes {' or '.join(CONFLICT_MODES)}, not {conflict_mode!r}")
-    if not dry_run and recover(root):
-        logger.warning("rolled back an interrupted command before running %s", command)
     blueprint = document.blueprint
     previous = _last_generated_blueprint(root)
     rendered = project_files(blueprint)
@@ -288,6 +286,13 @@ def _generate(
     if not dry_run:
         apply_changes(root, changes, command=command)
     return outcome
+
+
+def load_project(root: Path) -> BlueprintDocument:
+    """The project's blueprint, after rolling back a command that was killed mid-write."""
+    if recover(root):
+        logger.warning("rolled back an interrupted backend-agent command in %s", root)
+    return load_blueprint(root)
 
 
 def _removed_modules(previous: Blueprint | None, blueprint: Blueprint) -> list[str]:

@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -134,22 +134,43 @@ def _read(path: Path) -> str | None:
 
 
 def _merge(path: str, base: str, ours: str, theirs: str) -> FileChange:
+    """Three-way merge of the user's file (ours) with the new render (theirs).
+
+    Where both sides only inserted lines at the same place (a user's function appended at
+    the end of a file whose last class gained a field), both insertions are kept, the
+    generator's first; any other overlap is a conflict, written with standard markers.
+    """
     merger = merge3.Merge3(
         base.splitlines(keepends=True),
         ours.splitlines(keepends=True),
         theirs.splitlines(keepends=True),
     )
-    merged = "".join(
-        merger.merge_lines(
-            name_a="yours",
-            name_b="backend-agent",
-            start_marker="<<<<<<<",
-            mid_marker="=======",
-            end_marker=">>>>>>>",
-        )
-    )
-    conflicted = any(region[0] == "conflict" for region in merger.merge_regions())
-    return FileChange(path, Action.CONFLICT if conflicted else Action.MERGE, ours, merged, theirs)
+    merged: list[str] = []
+    conflicted = False
+    for group in merger.merge_groups():
+        if group[0] != "conflict":
+            merged += group[1]
+            continue
+        _, base_lines, our_lines, their_lines = group
+        if not base_lines:
+            merged += [*their_lines, *_ending_newline(their_lines), *our_lines]
+            continue
+        conflicted = True
+        merged += [
+            "<<<<<<< yours\n",
+            *our_lines,
+            *_ending_newline(our_lines),
+            "=======\n",
+            *their_lines,
+            *_ending_newline(their_lines),
+            ">>>>>>> backend-agent\n",
+        ]
+    action = Action.CONFLICT if conflicted else Action.MERGE
+    return FileChange(path, action, ours, "".join(merged), theirs)
+
+
+def _ending_newline(lines: Sequence[str]) -> list[str]:
+    return ["\n"] if lines and not lines[-1].endswith("\n") else []
 
 
 def conflicts(changes: list[FileChange]) -> list[str]:
@@ -204,6 +225,7 @@ def recover(root: Path) -> bool:
     _restore(root, entry)
     for leftover in root.rglob(".*.tmp"):
         leftover.unlink(missing_ok=True)
+    shutil.rmtree(entry)  # the interrupted command never happened: nothing to undo of it
     journal.unlink()
     return True
 
