@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
 from backend_agent import operations
@@ -225,3 +226,45 @@ def test_changing_a_field_type_is_refused(shop_copy: Path) -> None:
     edit_blueprint(shop_copy, '"age:int:optional:min=0:max=150"', '"age:str:optional"')
     with pytest.raises(BlueprintError, match="from int to str is not supported"):
         operations.apply(shop_copy)
+
+
+def test_documents_stored_before_a_change_still_read_and_old_indexes_go(
+    tmp_path: Path, postgres: LocalPostgres
+) -> None:
+    """MongoDB has no migrations: new fields read as their default in old documents, and an
+    index the model no longer declares is dropped at start-up."""
+    from backend_agent.serve import migrate
+    from backend_agent.services import local_mongo
+    from tests.helpers import running_app
+    from tests.test_reference import COMMITTED
+
+    project = tmp_path / "reference"
+    operations.new_project(project, blueprint=COMMITTED / "backend.toml")
+    with local_mongo() as mongo:
+        env = {
+            "DATABASE_URL": postgres.create_database("documents"),
+            "MONGODB_URL": mongo.url(),
+            "MONGODB_DATABASE": "documents",
+        }
+        migrate(project, env)
+        with running_app(project, env) as url:
+            user = httpx.post(f"{url}/users", json={"name": "Ann", "email": "a@example.com"}).json()
+            stored = httpx.post(f"{url}/preferences", json={"user_id": user["id"]}).json()
+        operations.add_field(project, "Preference", ["timezone:str:max=64:default=UTC"])
+        edit_blueprint(project, '"user:ref(User):unique"', '"user:ref(User)"')
+        operations.apply(project)
+        with running_app(project, env) as url:
+            again = httpx.get(f"{url}/preferences/{stored['id']}")
+            assert again.status_code == 200
+            assert again.json()["timezone"] == "UTC"
+            second = httpx.post(f"{url}/preferences", json={"user_id": user["id"]})
+            assert second.status_code == 201, second.text
+
+
+def test_a_new_required_document_field_needs_a_default(tmp_path: Path) -> None:
+    from tests.test_reference import COMMITTED
+
+    project = tmp_path / "reference"
+    operations.new_project(project, blueprint=COMMITTED / "backend.toml")
+    with pytest.raises(BlueprintError, match="documents stored before it have no value"):
+        operations.add_field(project, "Preference", ["timezone:str"])

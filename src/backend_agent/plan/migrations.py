@@ -64,6 +64,8 @@ def schema_steps(
     that has no default of its own.
     """
     backfill = backfill or {}
+    if old is not None:
+        _check_documents(old, new)
     before = {r.name: r for r in old.resources if r.store is Store.POSTGRES} if old else {}
     after = {r.name: r for r in new.resources if r.store is Store.POSTGRES}
     created = [after[name] for name in after if name not in before]
@@ -148,6 +150,23 @@ def _backfill(
         f"{key} is required but rows stored before it have no value: give it a default "
         f"(:default=VALUE), make it :optional, or pass --backfill {spec.name}=VALUE"
     )
+
+
+def _check_documents(old: Blueprint, new: Blueprint) -> None:
+    """Documents stored before a field existed must still read: a new required field of a
+    MongoDB resource needs a default (documents without it read as that default)."""
+    for resource in new.resources:
+        before = old.resource(resource.name)
+        if resource.store is not Store.MONGO or before is None:
+            continue
+        for spec in resource.fields:
+            was = before.field(spec.name)
+            newly_required = was is None or was.optional
+            if newly_required and not spec.optional and spec.default in (None, "now"):
+                raise BlueprintError(
+                    f"{resource.name}.{spec.name} is required but documents stored before it "
+                    "have no value: give it a default (:default=VALUE) or make it :optional"
+                )
 
 
 def _referenced_first(resources: list[Resource]) -> list[Resource]:

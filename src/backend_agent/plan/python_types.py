@@ -104,6 +104,15 @@ class PythonField:
         return f"{base} | None" if self.spec.optional else base
 
     @property
+    def read_default(self) -> str | None:
+        """What a stored document without this field (stored before it existed) reads as."""
+        if self.spec.default == "now" or self.spec.type is FieldType.DATETIME:
+            return "None" if self.spec.optional else None
+        if self.spec.default is not None:
+            return self.default_literal
+        return "None" if self.spec.optional else None
+
+    @property
     def update_annotation(self) -> str:
         """In the Update schema every field may be left out; null only clears optional ones."""
         if self.spec.optional:
