@@ -8,9 +8,6 @@ its data consistent.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -19,8 +16,8 @@ import pytest
 
 from backend_agent import operations
 from backend_agent.serve import migrate
-from backend_agent.services import LocalMongo, LocalPostgres
-from backend_agent.services.process import free_port
+from backend_agent.services import LocalMongo, LocalPostgres, local_mongo, local_postgres
+from tests.helpers import running_app
 from tests.test_reference import COMMITTED
 
 TIMEOUTS = {
@@ -45,13 +42,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The reference backend on its own servers (these tests stop and start them)."""
     root = tmp_path_factory.mktemp("reliability") / "reference"
     operations.new_project(root, blueprint=COMMITTED / "backend.toml")
-    postgres, mongo = LocalPostgres(), LocalMongo()
-    process: subprocess.Popen[bytes] | None = None
-    try:
-        postgres.start()
-        mongo.start()
+    with local_postgres() as postgres, local_mongo() as mongo:
         env = {
-            **os.environ,
             **TIMEOUTS,
             "DATABASE_URL": postgres.create_database("reliability"),
             "MONGODB_URL": mongo.url(),
@@ -59,43 +51,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
             "LOG_LEVEL": "WARNING",
         }
         migrate(root, env)
-        port = free_port()
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:create_app",
-                "--factory",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=root,
-            env=env,
-        )
-        url = f"http://127.0.0.1:{port}"
-        _wait_ready(url)
-        yield RunningApp(url, postgres, mongo)
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=15)
-        postgres.close()
-        mongo.close()
-
-
-def _wait_ready(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not become ready")
+        with running_app(root, env) as url:
+            yield RunningApp(url, postgres, mongo)
 
 
 async def _user(client: httpx.AsyncClient, email: str) -> int:
