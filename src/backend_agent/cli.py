@@ -30,7 +30,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 add_app = typer.Typer(
-    help="Add a resource to the blueprint and generate its code.", no_args_is_help=True
+    help="Add a resource, a field or an agent to the blueprint and generate its code.",
+    no_args_is_help=True,
 )
 remove_app = typer.Typer(
     help="Remove a field or a resource, with its migration.", no_args_is_help=True
@@ -150,6 +151,55 @@ def add_resource(
         conflict_mode=conflicts,
     )
     _report(outcome)
+
+
+@add_app.command("agent")
+def add_agent(
+    name: Annotated[str, typer.Argument(help="snake_case agent name, e.g. assistant.")],
+    instructions: Annotated[
+        str,
+        typer.Option(
+            "--instructions", "-i", help="What the agent is for and how to act; @FILE reads a file."
+        ),
+    ],
+    tools: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tool",
+            "-t",
+            help="RESOURCE.OPERATION the agent may call (read, list, create, update); repeatable.",
+        ),
+    ] = None,
+    project: ProjectOption = Path(),
+    dry_run: DryRunOption = False,
+    conflicts: ConflictsOption = "stop",
+) -> None:
+    """Add an agent (OpenAI Agents SDK): its module, tools bound to services, run and stream
+    routes with conversation memory in MongoDB, and offline tests.
+
+    Example: add agent assistant -i @prompts/assistant.md -t User.read -t Preference.update
+    """
+    outcome = operations.add_agent(
+        project,
+        name,
+        instructions=_text_argument(instructions, "--instructions"),
+        tools=list(tools or []),
+        dry_run=dry_run,
+        conflict_mode=conflicts,
+    )
+    _report(outcome)
+
+
+def _text_argument(value: str, option: str) -> str:
+    """The value itself, or the text of the file it names as `@path`."""
+    if not value.startswith("@"):
+        return value
+    path = Path(value[1:])
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise UsageError(f"{option} {value}: cannot read {path} ({reason})") from None
 
 
 BackfillOption = Annotated[

@@ -22,13 +22,14 @@ from backend_agent.blueprint import (
     new_document,
     parse_blueprint,
 )
+from backend_agent.blueprint import agents as blueprint_agents
 from backend_agent.blueprint import document as blueprint_document
 from backend_agent.blueprint.fields import parse_field
 from backend_agent.blueprint.model import resource_from_input
 from backend_agent.blueprint.names import snake_case
 from backend_agent.errors import BlueprintError, ProjectError, UsageError
 from backend_agent.formatting import format_python
-from backend_agent.plan.files import project_files
+from backend_agent.plan.files import project_files, router_modules
 from backend_agent.plan.migrations import VERSIONS_DIR, Migration, schema_steps, write_migration
 from backend_agent.plan.router import ROUTER_FILE, register_routers
 from backend_agent.write import (
@@ -125,6 +126,24 @@ def add_resource(
     updated = blueprint_document.add_resource(current, resource)
     return _generate(
         root, updated, command=f"add resource {name}", dry_run=dry_run, conflict_mode=conflict_mode
+    )
+
+
+def add_agent(
+    root: Path,
+    name: str,
+    *,
+    instructions: str,
+    tools: list[str],
+    dry_run: bool = False,
+    conflict_mode: str = "stop",
+) -> Outcome:
+    """Add an agent (OpenAI Agents SDK) whose tools call the services of existing resources."""
+    current = load_project(root)
+    agent = blueprint_agents.agent_from_input(name, instructions=instructions, tools=tools)
+    updated = blueprint_agents.add_agent(current, agent)
+    return _generate(
+        root, updated, command=f"add agent {name}", dry_run=dry_run, conflict_mode=conflict_mode
     )
 
 
@@ -269,7 +288,7 @@ def _generate(
                 ROUTER_FILE,
                 register_routers(
                     current,
-                    [r.plural for r in blueprint.resources],
+                    router_modules(blueprint),
                     remove=_removed_modules(previous, blueprint),
                 ),
                 rendered["pyproject.toml"],
@@ -296,8 +315,8 @@ def load_project(root: Path) -> BlueprintDocument:
 
 
 def _removed_modules(previous: Blueprint | None, blueprint: Blueprint) -> list[str]:
-    current = {r.plural for r in blueprint.resources}
-    return [r.plural for r in previous.resources if r.plural not in current] if previous else []
+    current = set(router_modules(blueprint))
+    return [m for m in router_modules(previous) if m not in current] if previous else []
 
 
 def _format_one(path: str, text: str, pyproject: str) -> str:

@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend_agent.blueprint import Store, load_blueprint
+from backend_agent.blueprint import load_blueprint
 from backend_agent.errors import ProjectError
 from backend_agent.services import local_mongo, local_postgres
 from backend_agent.services.process import free_port
@@ -43,7 +43,7 @@ def local_databases(
         if database_url is None:
             database_url = stack.enter_context(local_postgres()).create_database(database)
         variables = {"DATABASE_URL": database_url}
-        if blueprint.has_store(Store.MONGO):
+        if blueprint.needs_mongo:
             if mongodb_url is None:
                 mongodb_url = stack.enter_context(local_mongo()).url()
             variables["MONGODB_URL"] = mongodb_url

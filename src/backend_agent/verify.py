@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from backend_agent.audit import run_check
-from backend_agent.blueprint import Blueprint, Store, load_blueprint
+from backend_agent.blueprint import Blueprint, load_blueprint
 from backend_agent.errors import ServiceError
 from backend_agent.services import local_mongo, local_postgres
 
@@ -65,7 +65,7 @@ def verify(
     """Run every check on the project at `root` and return one structured result.
 
     Databases are throwaway servers unless URLs are given; MongoDB is started only for
-    projects that have MongoDB resources.
+    projects that need it (MongoDB resources, or agents, whose conversations it keeps).
     """
     root = root.resolve()
     blueprint = load_blueprint(root).blueprint
@@ -104,7 +104,7 @@ def _database_steps(
                 server = stack.enter_context(local_postgres())
                 database_url = server.create_database(f"verify_{name}")
             env["DATABASE_URL"] = database_url
-            if blueprint.has_store(Store.MONGO):
+            if blueprint.needs_mongo:
                 if mongodb_url is None:
                     mongodb_url = stack.enter_context(local_mongo()).url()
                 env["MONGODB_URL"] = mongodb_url

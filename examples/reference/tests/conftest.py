@@ -5,19 +5,26 @@ Every test starts from empty tables and empty collections.
 """
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+from agents import set_tracing_disabled
+from agents.testing import ScriptedModel
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
+from app.api.deps import get_agent_model, get_app_settings
 from app.core.config import Settings
 from app.db.mongo import INDEXES
 from app.main import create_app
 from app.models import load_all
+from app.services.agents import CONVERSATION_COLLECTIONS
+
+# No run of the tests sends traces (or anything else) to OpenAI.
+set_tracing_disabled(True)
 
 REQUIRED_ENV = ["DATABASE_URL", "MONGODB_URL"]
 
@@ -45,6 +52,8 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     await empty_tables(app.state.engine)
     for collection in INDEXES:
         await app.state.mongo_database[collection].delete_many({})
+    for collection in CONVERSATION_COLLECTIONS:
+        await app.state.mongo_database[collection].delete_many({})
     transport = ASGITransport(app=app)
     async with AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
@@ -56,3 +65,29 @@ async def empty_tables(engine: AsyncEngine) -> None:
         async with engine.begin() as connection:
             # Table names come from our own metadata, not from input.
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def agent_model(app: FastAPI) -> Iterator[ScriptedModel]:
+    """An offline model that plays the steps a test scripts, in place of the configured one.
+
+    Runs still go through the real SDK (tools, memory, streaming); only the model is scripted.
+    """
+    model = ScriptedModel()
+    app.dependency_overrides[get_agent_model] = lambda: model
+    yield model
+    del app.dependency_overrides[get_agent_model]
+    model.assert_complete()
+
+
+@pytest.fixture
+def settings_override(app: FastAPI) -> Iterator[Callable[..., Settings]]:
+    """Call it with setting values (e.g. `agent_max_turns=1`) the next requests should see."""
+
+    def override(**changes: object) -> Settings:
+        settings: Settings = app.state.settings.model_copy(update=changes)
+        app.dependency_overrides[get_app_settings] = lambda: settings
+        return settings
+
+    yield override
+    app.dependency_overrides.pop(get_app_settings, None)

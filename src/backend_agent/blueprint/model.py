@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from backend_agent.blueprint.agents import AgentSpec, agents_from_data, check_agents
 from backend_agent.blueprint.fields import FieldSpec, FieldType, parse_field
 from backend_agent.blueprint.names import (
     SNAKE_NAME,
@@ -96,6 +97,8 @@ class Blueprint(BaseModel):
 
     project: Project
     resources: tuple[Resource, ...] = Field(default=())
+    agents: tuple[AgentSpec, ...] = Field(default=())
+    """`[agents.NAME]` tables: assistants whose tools call the resources' services."""
 
     def resource(self, name: str) -> Resource | None:
         return next((resource for resource in self.resources if resource.name == name), None)
@@ -111,6 +114,11 @@ class Blueprint(BaseModel):
 
     def has_store(self, store: Store) -> bool:
         return any(resource.store is store for resource in self.resources)
+
+    @property
+    def needs_mongo(self) -> bool:
+        """MongoDB resources, or agents (their conversations are kept in MongoDB)."""
+        return self.has_store(Store.MONGO) or bool(self.agents)
 
 
 def check_blueprint(blueprint: Blueprint) -> None:
@@ -141,6 +149,7 @@ def check_blueprint(blueprint: Blueprint) -> None:
                 )
             columns.update({field.name, field.column})
             _check_ref(blueprint, resource, field)
+    check_agents(blueprint)
 
 
 def _check_ref(blueprint: Blueprint, resource: Resource, field: FieldSpec) -> None:
@@ -166,8 +175,9 @@ def blueprint_from_data(data: dict[str, Any], *, source: str = "backend.toml") -
     if not isinstance(raw_resources, dict):
         raise BlueprintError(f"{source}: [resources] must be a table of [resources.Name] tables")
     resources = [_resource_data(name, table, source) for name, table in raw_resources.items()]
+    agents = agents_from_data(data.get("agents", {}), source=source)
     try:
-        blueprint = Blueprint.model_validate({**data, "resources": resources})
+        blueprint = Blueprint.model_validate({**data, "resources": resources, "agents": agents})
     except BlueprintError as error:
         raise BlueprintError(f"{source}: {error}") from None
     except ValidationError as error:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from backend_agent.blueprint import Blueprint, Store
+from backend_agent.blueprint import Blueprint
+from backend_agent.plan.agents import AgentContext
 from backend_agent.plan.context import ResourceContext
 from backend_agent.plan.router import register_routers
 from backend_agent.render import render
@@ -13,21 +14,34 @@ from backend_agent.render import render
 PROJECT_TEMPLATES = "project"
 JINJA_SUFFIX = ".jinja"
 MONGO_ONLY = frozenset({"app/db/mongo.py.jinja"})
+AGENTS_ONLY = frozenset(
+    {
+        "app/agents/__init__.py",
+        "app/api/routes/agents.py.jinja",
+        "app/models/agents.py",
+        "app/services/agents.py",
+    }
+)
+AGENTS_ROUTES = "agents"
 
 
 def project_files(blueprint: Blueprint) -> dict[str, str]:
     """Every file the blueprint generates, except migrations (history: see plan.migrations)."""
     contexts = [ResourceContext(resource, blueprint) for resource in blueprint.resources]
+    agents = [AgentContext(agent, blueprint) for agent in blueprint.agents]
     common = {
         "project": blueprint.project,
         "blueprint": blueprint,
         "resources": contexts,
-        "mongo": blueprint.has_store(Store.MONGO),
+        "agents": agents,
+        "mongo": blueprint.needs_mongo,
     }
     generated: dict[str, str] = {}
     root = files("backend_agent").joinpath("templates", PROJECT_TEMPLATES)
     for relative, template in _walk(root, ""):
         if relative in MONGO_ONLY and not common["mongo"]:
+            continue
+        if relative in AGENTS_ONLY and not agents:
             continue
         if relative.endswith(JINJA_SUFFIX):
             target = relative.removesuffix(JINJA_SUFFIX)
@@ -36,10 +50,26 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
             generated[relative] = template.read_text(encoding="utf-8")
     for context in contexts:
         generated.update(resource_files(context))
+    for agent in agents:
+        generated.update(agent_files(agent))
     generated["app/api/router.py"] = register_routers(
-        generated["app/api/router.py"], [context.r.plural for context in contexts]
+        generated["app/api/router.py"], router_modules(blueprint)
     )
     return generated
+
+
+def router_modules(blueprint: Blueprint) -> list[str]:
+    """The modules of `app/api/routes/` registered in the API router, health aside."""
+    modules = [resource.plural for resource in blueprint.resources]
+    return [*modules, AGENTS_ROUTES] if blueprint.agents else modules
+
+
+def agent_files(context: AgentContext) -> dict[str, str]:
+    """The module and tests of one agent (routes and service are shared by all agents)."""
+    return {
+        f"app/agents/{context.name}.py": render("agent/agent.py.jinja", a=context),
+        f"tests/test_agent_{context.name}.py": render("agent/test.py.jinja", a=context),
+    }
 
 
 def resource_files(context: ResourceContext) -> dict[str, str]:

@@ -12,8 +12,12 @@ from app.core.errors import (
     ConflictError,
     DomainError,
     InvalidReferenceError,
+    LimitExceededError,
     NotFoundError,
+    RefusedError,
     UnavailableError,
+    UpstreamError,
+    UpstreamTimeoutError,
 )
 
 logger = logging.getLogger(__name__)
@@ -23,6 +27,10 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     ConflictError: status.HTTP_409_CONFLICT,
     InvalidReferenceError: status.HTTP_422_UNPROCESSABLE_CONTENT,
     UnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
+    UpstreamError: status.HTTP_502_BAD_GATEWAY,
+    UpstreamTimeoutError: status.HTTP_504_GATEWAY_TIMEOUT,
+    RefusedError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    LimitExceededError: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 
 # Errors that mean "the database is not reachable right now", not "this request is wrong".
@@ -37,15 +45,19 @@ DATABASE_UNAVAILABLE = (
 UNAVAILABLE_MESSAGE = "the database is unavailable right now; try again shortly"
 
 
-async def handle_domain_error(request: Request, error: DomainError) -> JSONResponse:
-    code = next(
+def error_status(error: DomainError) -> int:
+    """The HTTP status of a domain error (400 for one not in the table)."""
+    return next(
         (code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)),
         status.HTTP_400_BAD_REQUEST,
     )
+
+
+async def handle_domain_error(request: Request, error: DomainError) -> JSONResponse:
     body: dict[str, str] = {"detail": error.message}
     if error.field:
         body["field"] = error.field
-    return JSONResponse(status_code=code, content=body)
+    return JSONResponse(status_code=error_status(error), content=body)
 
 
 async def handle_database_unavailable(request: Request, error: Exception) -> JSONResponse:

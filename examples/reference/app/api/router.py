@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import health, preferences, users
+from app.api.routes import agents, health, preferences, users
 
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(users.router)
 api_router.include_router(preferences.router)
+api_router.include_router(agents.router)

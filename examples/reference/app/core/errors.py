@@ -24,3 +24,23 @@ class InvalidReferenceError(DomainError):
 
 class UnavailableError(DomainError):
     """A backing service (a database) cannot be reached right now; retrying later may work."""
+
+
+class NotConfiguredError(UnavailableError):
+    """A feature needs a setting that is missing; the message names it."""
+
+
+class UpstreamError(DomainError):
+    """A service this one calls (a model provider) failed or answered nonsense."""
+
+
+class UpstreamTimeoutError(DomainError):
+    """A service this one calls took longer than the time allowed."""
+
+
+class RefusedError(DomainError):
+    """A policy (an agent's guardrail) refused the input or the output; the message says why."""
+
+
+class LimitExceededError(DomainError):
+    """The work needed more than a configured limit allows (an agent's turns)."""

@@ -37,7 +37,15 @@ def create_client(settings: Settings) -> AsyncMongoClient[dict[str, Any]]:
 
 
 async def ensure_indexes(database: AsyncDatabase[dict[str, Any]]) -> None:
+    """Create the declared indexes and drop ours (uq_/ix_) that the models no longer declare,
+    so a field that stopped being unique stops refusing duplicates."""
     for collection, indexes in INDEXES.items():
+        declared = {index.document["name"] for index in indexes}
+        existing = [index["name"] async for index in await database[collection].list_indexes()]
+        for name in existing:
+            if name.startswith(("uq_", "ix_")) and name not in declared:
+                await database[collection].drop_index(name)
+                logger.info("dropped index %s of %s", name, collection)
         if indexes:
             await database[collection].create_indexes(indexes)
             logger.info("indexes of %s are in place", collection)

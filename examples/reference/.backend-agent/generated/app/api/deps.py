@@ -5,12 +5,18 @@ more than the work they do.
 """
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from pymongo.asynchronous.database import AsyncDatabase
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.config import Settings
+from app.services import agents as agent_service
+
+if TYPE_CHECKING:
+    from agents import Model
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -50,3 +56,30 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
 MongoDep = Annotated[AsyncDatabase[dict[str, Any]], Depends(get_mongo_database)]
+
+
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def get_agent_model(request: Request, settings: SettingsDep) -> "Model":
+    """The model agents run on, built from settings on first use and kept for the app's life.
+
+    This is the seam for tests: they override it with an offline `agents.testing.ScriptedModel`.
+    """
+    model: Model | None = getattr(request.app.state, "agent_model", None)
+    if model is None:
+        model = await agent_service.create_model(settings)
+        request.app.state.agent_model = model
+    return model
+
+
+AgentModelDep = Annotated["Model", Depends(get_agent_model)]
+StreamSessionDep = Annotated[AsyncSession, Depends(get_session)]
+"""A unit of work for streamed responses, open until the stream ends; the stream commits
+it itself before its last event (clean-up runs only after the response is sent)."""

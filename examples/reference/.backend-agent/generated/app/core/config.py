@@ -34,6 +34,21 @@ class Settings(BaseSettings):
     mongodb_timeout_ms: int = Field(default=5000, ge=1)
     """Milliseconds to find a server or connect before a request is answered 503."""
 
+    agent_model: str | None = None
+    """The model agents run on, e.g. gpt-4.1-mini; unset: agent routes answer 503."""
+    agent_api_key: SecretStr | None = None
+    """The model provider's API key; unset: agent routes answer 503."""
+    agent_base_url: str | None = None
+    """An OpenAI-compatible server (spoken to through Chat Completions); unset: OpenAI."""
+    agent_max_turns: int = Field(default=8, ge=1)
+    """Model calls one run may make before it is stopped."""
+    agent_timeout_seconds: float = Field(default=60.0, gt=0)
+    """Seconds one run may take, tool calls included, before it is answered 504."""
+    agent_history_items: int = Field(default=40, ge=1)
+    """Items of a conversation's history a run sees (older ones stay stored)."""
+    agent_tracing: bool = False
+    """Send the SDK's traces (which include prompts and answers) to OpenAI."""
+
 
 @lru_cache
 def get_settings() -> Settings:

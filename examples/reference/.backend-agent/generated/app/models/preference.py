@@ -60,9 +60,9 @@ class PreferenceRead(BaseModel):
     """
 
     id: str
-    theme: PreferenceTheme
-    language: str
-    email_notifications: bool
-    push_notifications: bool
-    settings: dict[str, JsonValue] | None
+    theme: PreferenceTheme = PreferenceTheme.SYSTEM
+    language: str = "en"
+    email_notifications: bool = True
+    push_notifications: bool = False
+    settings: dict[str, JsonValue] | None = None
     user_id: int

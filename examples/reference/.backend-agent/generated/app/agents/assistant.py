@@ -1,0 +1,118 @@
+"""The assistant agent: its instructions and the tools it acts through.
+
+Tools call the services, so the agent follows the same business rules as the API; the
+request's database handles reach them through the run context, never through globals.
+"""
+
+from agents import Agent, RunContextWrapper, function_tool
+
+from app.core.errors import DomainError
+from app.models.preference import PreferenceRead, PreferenceUpdate
+from app.models.user import UserRead
+from app.services import preferences, users
+from app.services.agents import AgentDeps
+
+INSTRUCTIONS = (
+    "You are the assistant of this app's users: you answer questions about a user and their preferences, and change preferences when asked.\n"
+    "Look a user up by id with get_user, or page through list_users. Preferences belong to users: page through list_preferences and use the one whose user_id is the user's id.\n"
+    "Change only what you were asked to change, with update_preference, then say what you changed. If something is not found, say so plainly; never invent data."
+)
+
+
+@function_tool
+async def get_user(ctx: RunContextWrapper[AgentDeps], user_id: int) -> UserRead | str:
+    """Look up one User by its id.
+
+    Args:
+        user_id: The id of the User.
+    """
+    deps = ctx.context
+    try:
+        async with deps.lock:
+            found = await users.get_user(deps.session, user_id)
+    except DomainError as error:
+        return error.message
+    return UserRead.model_validate(found)
+
+
+@function_tool
+async def list_users(
+    ctx: RunContextWrapper[AgentDeps], offset: int = 0, limit: int = 20
+) -> list[UserRead]:
+    """List users, oldest first, a page at a time.
+
+    Args:
+        offset: How many to skip, for the next page.
+        limit: How many to return, at most 50.
+    """
+    deps = ctx.context
+    async with deps.lock:
+        found = await users.list_users(
+            deps.session, offset=max(offset, 0), limit=min(max(limit, 1), 50)
+        )
+    return [UserRead.model_validate(item) for item in found]
+
+
+@function_tool
+async def list_preferences(
+    ctx: RunContextWrapper[AgentDeps], offset: int = 0, limit: int = 20
+) -> list[PreferenceRead]:
+    """List preferences, oldest first, a page at a time.
+
+    Args:
+        offset: How many to skip, for the next page.
+        limit: How many to return, at most 50.
+    """
+    deps = ctx.context
+    async with deps.lock:
+        found = await preferences.list_preferences(
+            deps.database, offset=max(offset, 0), limit=min(max(limit, 1), 50)
+        )
+    return found
+
+
+@function_tool
+async def get_preference(
+    ctx: RunContextWrapper[AgentDeps], preference_id: str
+) -> PreferenceRead | str:
+    """Look up one Preference by its id.
+
+    Args:
+        preference_id: The id of the Preference.
+    """
+    deps = ctx.context
+    try:
+        async with deps.lock:
+            found = await preferences.get_preference(deps.database, preference_id)
+    except DomainError as error:
+        return error.message
+    return found
+
+
+@function_tool(strict_mode=False)
+async def update_preference(
+    ctx: RunContextWrapper[AgentDeps], preference_id: str, changes: PreferenceUpdate
+) -> PreferenceRead | str:
+    """Change some fields of one Preference; fields left out keep their value.
+
+    Args:
+        preference_id: The id of the Preference to change.
+        changes: Only the fields to change.
+    """
+    deps = ctx.context
+    try:
+        async with deps.lock:
+            updated = await preferences.update_preference(
+                deps.database, deps.session, preference_id, changes
+            )
+    except DomainError as error:
+        return error.message
+    return updated
+
+
+agent = Agent[AgentDeps](
+    name="assistant",
+    instructions=INSTRUCTIONS,
+    tools=[get_user, list_users, list_preferences, get_preference, update_preference],
+)
+"""Run by `app.services.agents` on the model the request gets (settings, or a test's)."""

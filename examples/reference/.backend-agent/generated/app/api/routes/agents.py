@@ -1,0 +1,96 @@
+"""HTTP routes of the agents: a run answered as JSON, a run streamed as server-sent events,
+and forgetting a conversation.
+
+Thin: validate input, call the agent service, shape the response.
+"""
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, status
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from app.api.deps import (
+    AgentModelDep,
+    MongoDep,
+    SessionDep,
+    SettingsDep,
+    StreamSessionDep,
+)
+from app.api.errors import error_status
+from app.core.errors import DomainError
+from app.models.agents import CONVERSATION_ID_PATTERN, AgentAnswer, AgentError, AgentRunRequest
+from app.services import agents as service
+from app.services.agents import AgentDeps, import_lazily
+
+if TYPE_CHECKING:
+    from agents import Agent
+
+router = APIRouter(prefix="/agents", tags=["agents"])
+
+ConversationIdPath = Annotated[str, Path(pattern=CONVERSATION_ID_PATTERN)]
+RUN_ERRORS: dict[int | str, dict[str, Any]] = {
+    status.HTTP_422_UNPROCESSABLE_CONTENT: {
+        "description": "Invalid input, a guardrail refused it, or the run took too many turns"
+    },
+    status.HTTP_502_BAD_GATEWAY: {"description": "The model provider failed"},
+    status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "The model is not configured"},
+    status.HTTP_504_GATEWAY_TIMEOUT: {"description": "The run took longer than allowed"},
+}
+
+
+async def get_assistant_agent() -> "Agent[AgentDeps]":
+    """The assistant agent; the first request imports it, and the SDK, in a worker thread."""
+    await import_lazily("app.agents.assistant")
+    from app.agents.assistant import agent
+
+    return agent
+
+
+AssistantAgentDep = Annotated["Agent[AgentDeps]", Depends(get_assistant_agent)]
+
+
+@router.post("/assistant/runs", responses=RUN_ERRORS)
+async def run_assistant(
+    agent: AssistantAgentDep,
+    body: AgentRunRequest,
+    session: SessionDep,
+    database: MongoDep,
+    model: AgentModelDep,
+    settings: SettingsDep,
+) -> AgentAnswer:
+    """Ask the assistant agent; send `conversation_id` back to continue the conversation."""
+    return await service.run_agent(
+        agent, body, session=session, database=database, model=model, settings=settings
+    )
+
+
+@router.post("/assistant/runs/stream", response_class=EventSourceResponse, responses=RUN_ERRORS)
+async def stream_assistant(
+    agent: AssistantAgentDep,
+    body: AgentRunRequest,
+    session: StreamSessionDep,
+    database: MongoDep,
+    model: AgentModelDep,
+    settings: SettingsDep,
+) -> AsyncIterator[ServerSentEvent]:
+    """Ask the assistant agent and receive its answer as it is written: `delta` and
+    `tool_call` events, then one `answer` (or one `error`, with the status a plain run
+    would have answered)."""
+    events = service.stream_agent(
+        agent, body, session=session, database=database, model=model, settings=settings
+    )
+    try:
+        async for event in events:
+            yield ServerSentEvent(data=event, event=event.event)
+    except DomainError as error:
+        failure = AgentError(status=error_status(error), detail=error.message)
+        yield ServerSentEvent(data=failure, event=failure.event)
+
+
+@router.delete("/assistant/conversations/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_assistant_conversation(
+    conversation_id: ConversationIdPath, database: MongoDep, settings: SettingsDep
+) -> None:
+    """Forget a conversation of the assistant agent (idempotent)."""
+    await service.delete_conversation(database, "assistant", conversation_id, settings)

@@ -1,0 +1,151 @@
+"""What the templates of one agent need: its tools as service calls, names and schema choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from backend_agent.blueprint import Blueprint, FieldType, Operation, Resource
+from backend_agent.blueprint.agents import AgentSpec
+from backend_agent.blueprint.names import pascal_case
+from backend_agent.plan.context import ResourceContext
+
+# The service function each tool operation calls, and what the tool says it does.
+_SERVICE_PREFIX = {"read": "get", "list": "list", "create": "create", "update": "update"}
+_SUMMARY = {
+    "read": "Look up one {name} by its id.",
+    "list": "List {plural}, oldest first, a page at a time.",
+    "create": "Create a {name} and return it as stored.",
+    "update": "Change some fields of one {name}; fields left out keep their value.",
+}
+
+
+@dataclass(frozen=True)
+class AgentTool:
+    """One `@function_tool`: a service function of a resource, exposed to the model."""
+
+    resource: ResourceContext
+    operation: str
+
+    @property
+    def r(self) -> Resource:
+        return self.resource.r
+
+    @property
+    def function(self) -> str:
+        """The tool's name as the model sees it, e.g. `get_user`, `list_users`."""
+        noun = self.r.plural if self.operation == "list" else self.r.snake
+        return f"{_SERVICE_PREFIX[self.operation]}_{noun}"
+
+    @property
+    def service_call(self) -> str:
+        """`users.get_user`: the service function the tool awaits."""
+        return f"{self.r.plural}.{self.function}"
+
+    @property
+    def handles(self) -> list[str]:
+        """The run-context attributes the service takes first (`session`, `database`)."""
+        return [name for name, _alias in self.resource.deps(self.operation)]
+
+    @property
+    def summary(self) -> str:
+        return _SUMMARY[self.operation].format(name=self.r.name, plural=self.r.plural)
+
+    @property
+    def id_name(self) -> str:
+        return f"{self.r.snake}_id"
+
+    @property
+    def unknown_id(self) -> str:
+        """A Python literal of an id of the right shape that names nothing."""
+        unknown = self.resource.unknown_id
+        return repr(unknown) if self.resource.is_mongo else unknown
+
+    @property
+    def converts_read(self) -> bool:
+        """PostgreSQL services return table rows, which the tool turns into the Read schema."""
+        return not self.resource.is_mongo
+
+    @property
+    def strict(self) -> bool:
+        """Strict schemas make the model send every field, and allow no free-form objects:
+        off for partial updates and for inputs with JSON fields."""
+        if self.operation == "update":
+            return False
+        if self.operation == "create":
+            return not any(field.type is FieldType.JSON for field in self.r.fields)
+        return True
+
+    @property
+    def schema_imports(self) -> list[str]:
+        """The schemas of the resource's model module the tool's signature names."""
+        names = [f"{self.r.name}Read"]
+        if self.operation == "create":
+            names.append(f"{self.r.name}Create")
+        if self.operation == "update":
+            names.append(f"{self.r.name}Update")
+        return names
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """An agent and everything its module, routes and tests place."""
+
+    agent: AgentSpec
+    blueprint: Blueprint
+
+    @property
+    def name(self) -> str:
+        return self.agent.name
+
+    @property
+    def path(self) -> str:
+        """The URL segment, hyphenated like resource paths: `/agents/support-bot`."""
+        return self.agent.name.replace("_", "-")
+
+    @property
+    def dep_alias(self) -> str:
+        """The routes' dependency alias that loads the agent: `SupportBotAgentDep`."""
+        return f"{pascal_case(self.agent.name)}AgentDep"
+
+    @cached_property
+    def tools(self) -> list[AgentTool]:
+        found = []
+        for resource_name, operation in self.agent.pairs():
+            resource = self.blueprint.resource(resource_name)
+            if resource is not None:
+                found.append(AgentTool(ResourceContext(resource, self.blueprint), operation))
+        return found
+
+    @property
+    def instruction_lines(self) -> list[str]:
+        """The instructions as Python string literals, one per line, joined in a tuple."""
+        lines = self.agent.instructions.split("\n")
+        return [repr(line + "\n") for line in lines[:-1]] + [repr(lines[-1])]
+
+    @property
+    def model_imports(self) -> dict[str, list[str]]:
+        """Model module -> schema names, for the agent module's imports."""
+        imports: dict[str, list[str]] = {}
+        for tool in self.tools:
+            names = imports.setdefault(tool.r.snake, [])
+            names += [name for name in tool.schema_imports if name not in names]
+        return imports
+
+    @property
+    def services(self) -> list[str]:
+        return sorted({tool.r.plural for tool in self.tools})
+
+    @property
+    def readable_tools(self) -> list[AgentTool]:
+        """Read tools whose resource the generated tests can create through the API."""
+        return [
+            tool for tool in self.tools if tool.operation == "read" and tool.r.has(Operation.CREATE)
+        ]
+
+    @property
+    def looping_tool(self) -> AgentTool | None:
+        """A tool the tests can call with valid arguments, to make a run take another turn."""
+        if self.readable_tools:
+            return self.readable_tools[0]
+        return next((tool for tool in self.tools if tool.operation == "list"), None)
