@@ -39,7 +39,8 @@ function init(args)
 end
 function request()
   counter = counter + 1
-  local body = string.format('{"name":"Bench","email":"u%s-%d-%d@example.com"}', tag, number, counter)
+  local email = string.format("u%s-%d-%d@example.com", tag, number, counter)
+  local body = '{"name":"Bench","email":"' .. email .. '"}'
   return wrk.format("POST", "/users", {["Content-Type"] = "application/json"}, body)
 end
 """
@@ -53,12 +54,24 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "wrk"
 
 
-def start_app(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def start_app(
+    command: list[str], cwd: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", *command, "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],
-        cwd=cwd, env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            *command,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=cwd,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -70,7 +83,9 @@ def start_app(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[subpr
     raise RuntimeError(f"{command} did not start")
 
 
-def run_wrk(wrk: str, url: str, seconds: int, connections: int, script: Path | None) -> tuple[float, float]:
+def run_wrk(
+    wrk: str, url: str, seconds: int, connections: int, script: Path | None
+) -> tuple[float, float]:
     command = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script is not None:
         command += ["-s", str(script), url, "--", str(time.time_ns())]
@@ -94,8 +109,13 @@ def main() -> None:
         root = args.project or Path(folder) / "reference"
         if args.project is None:
             operations.new_project(root, blueprint=Path(str(reference.BLUEPRINT)))
-        env = {**os.environ, "DATABASE_URL": pg.create_database("bench"),
-               "MONGODB_URL": mongo.url(), "MONGODB_DATABASE": "bench", "LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": pg.create_database("bench"),
+            "MONGODB_URL": mongo.url(),
+            "MONGODB_DATABASE": "bench",
+            "LOG_LEVEL": "WARNING",
+        }
         migrate(root, env)
         script = Path(folder) / "post.lua"
         script.write_text(POST_SCRIPT)
@@ -105,7 +125,9 @@ def main() -> None:
         }
         results: dict[tuple[str, str], tuple[float, float]] = {}
         seed_process, seed_url = start_app(*apps["generated"], env)
-        user = httpx.post(f"{seed_url}/users", json={"name": "Seed", "email": "seed@example.com"}).json()
+        user = httpx.post(
+            f"{seed_url}/users", json={"name": "Seed", "email": "seed@example.com"}
+        ).json()
         preference = httpx.post(f"{seed_url}/preferences", json={"user_id": user["id"]}).json()
         seed_process.terminate()
         seed_process.wait()
@@ -119,16 +141,25 @@ def main() -> None:
             try:
                 for label, (path, lua) in requests.items():
                     run_wrk(wrk, url + path, 2, args.connections, lua)  # warm up
-                    results[(name, label)] = run_wrk(wrk, url + path, args.seconds, args.connections, lua)
+                    results[(name, label)] = run_wrk(
+                        wrk, url + path, args.seconds, args.connections, lua
+                    )
             finally:
                 process.terminate()
                 process.wait()
-    print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, one uvicorn worker each, same databases")
-    print(f"{'request':<24}{'generated req/s':>16}{'p99 ms':>9}{'minimal req/s':>15}{'p99 ms':>9}{'ratio':>8}")
+    print(
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s, one uvicorn worker each, same databases"
+    )
+    print(
+        f"{'request':<24}{'generated req/s':>16}{'p99 ms':>9}"
+        f"{'minimal req/s':>15}{'p99 ms':>9}{'ratio':>8}"
+    )
     for label in requests:
         generated, minimal = results[("generated", label)], results[("minimal", label)]
-        print(f"{label:<24}{generated[0]:>16.0f}{generated[1]:>9.1f}{minimal[0]:>15.0f}"
-              f"{minimal[1]:>9.1f}{generated[0] / minimal[0]:>8.2f}")
+        print(
+            f"{label:<24}{generated[0]:>16.0f}{generated[1]:>9.1f}{minimal[0]:>15.0f}"
+            f"{minimal[1]:>9.1f}{generated[0] / minimal[0]:>8.2f}"
+        )
 
 
 if __name__ == "__main__":

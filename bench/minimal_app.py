@@ -45,7 +45,8 @@ async def create_user(request: Request) -> Response:
     body = json.loads(await request.body())
     row = await request.app.state.pool.fetchrow(
         "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING id, name, email",
-        body["name"], body["email"],
+        body["name"],
+        body["email"],
     )
     return JSONResponse(dict(row), status_code=201)
 

@@ -38,3 +38,34 @@ def users_session() -> list[Any]:
             )
         ],
     ]
+
+
+PREFERENCES_REQUEST = "Add MongoDB integration for storing user preferences"
+PREFERENCE_FIELDS = [
+    "user:ref(User):unique",
+    "theme:enum(light|dark|system):default=system",
+    "language:str:min=2:max=16:default=en",
+    "notifications:bool:default=true",
+    "settings:json:optional",
+]
+
+
+def preferences_session() -> list[Any]:
+    """On a project with users: describe it, add preference documents in MongoDB, finish."""
+    return [
+        [function_call("describe_project", {}, call_id="describe")],
+        [
+            function_call(
+                "add_resource",
+                {"name": "Preference", "fields": PREFERENCE_FIELDS, "ops": None, "store": "mongo"},
+                call_id="add_preference",
+            )
+        ],
+        [
+            assistant_message(
+                "Added Preference documents in MongoDB: one per user (checked against "
+                "PostgreSQL, deleted with the user), theme, language, notifications and a "
+                "bounded free-form settings object, with indexes, CRUD routes and tests."
+            )
+        ],
+    ]

@@ -18,7 +18,13 @@ from backend_agent.errors import ProjectError, UsageError
 from backend_agent.services import LocalPostgres
 from backend_agent.verify import VerifyResult, verify
 from tests.agent.conftest import passing_verifier, tool_outputs, tree
-from tests.agent.scripts import USER_FIELDS, USERS_REQUEST, users_session
+from tests.agent.scripts import (
+    PREFERENCES_REQUEST,
+    USER_FIELDS,
+    USERS_REQUEST,
+    preferences_session,
+    users_session,
+)
 
 GREETINGS = "app/services/greetings.py"
 BROKEN_SERVICE = '''"""Greetings for users."""
@@ -66,6 +72,29 @@ def test_a_users_route_is_generated_and_verified_on_postgres(
     # One undo reverts the whole run, the operation's own history entry included.
     operations.undo(project)
     assert tree(project) == before
+
+
+def test_a_preferences_in_mongodb_are_generated_and_verified(
+    project: Path, postgres: LocalPostgres
+) -> None:
+    operations.add_resource(project, "User", USER_FIELDS)
+    model = ScriptedModel(preferences_session())
+    result = run_ask(
+        PREFERENCES_REQUEST,
+        project,
+        model=model,
+        database_url=postgres.create_database("ask_preferences"),
+    )
+    model.assert_complete()
+    assert result.verification is not None
+    failures = {step.name: step.output for step in result.verification.steps if not step.ok}
+    assert failures == {}
+    assert result.ok
+    service = (project / "app/services/preferences.py").read_text()
+    assert "AsyncDatabase" in (project / "app/db/mongo.py").read_text()
+    assert "insert_one" in service and "DuplicateKeyError" in service
+    assert "delete_by_user" in (project / "app/services/users.py").read_text()
+    assert result.tool_argument_bytes < result.code_bytes / 20
 
 
 def test_b_a_failing_verification_is_fixed_before_success(
