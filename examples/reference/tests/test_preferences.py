@@ -152,6 +152,13 @@ async def test_list_preferences_is_paginated_in_id_order(client: AsyncClient) ->
     assert second["items"] == created[2:]
 
 
+async def test_list_preferences_filters_by_user(client: AsyncClient) -> None:
+    first = await factories.create_preference(client)
+    await factories.create_preference(client)
+    response = await client.get("/preferences", params={"user_id": first["user_id"]})
+    assert response.json()["items"] == [first]
+
+
 async def test_list_preferences_refuses_a_page_over_the_maximum(client: AsyncClient) -> None:
     response = await client.get("/preferences", params={"limit": 1000})
     assert response.status_code == 422

@@ -14,7 +14,7 @@ from app.services.agents import AgentDeps
 
 INSTRUCTIONS = (
     "You are the assistant of this app's users: you answer questions about a user and their preferences, and change preferences when asked.\n"
-    "Look a user up by id with get_user, or page through list_users. Preferences belong to users: page through list_preferences and use the one whose user_id is the user's id.\n"
+    "Look a user up by id with get_user, or page through list_users. A user's preferences are what list_preferences returns for their user_id.\n"
     "Change only what you were asked to change, with update_preference, then say what you changed. If something is not found, say so plainly; never invent data."
 )
 
@@ -37,7 +37,9 @@ async def get_user(ctx: RunContextWrapper[AgentDeps], user_id: int) -> UserRead 
 
 @function_tool
 async def list_users(
-    ctx: RunContextWrapper[AgentDeps], offset: int = 0, limit: int = 20
+    ctx: RunContextWrapper[AgentDeps],
+    offset: int = 0,
+    limit: int = 20,
 ) -> list[UserRead]:
     """List users, oldest first, a page at a time.
 
@@ -48,25 +50,34 @@ async def list_users(
     deps = ctx.context
     async with deps.lock:
         found = await users.list_users(
-            deps.session, offset=max(offset, 0), limit=min(max(limit, 1), 50)
+            deps.session,
+            offset=max(offset, 0),
+            limit=min(max(limit, 1), 50),
         )
     return [UserRead.model_validate(item) for item in found]
 
 
 @function_tool
 async def list_preferences(
-    ctx: RunContextWrapper[AgentDeps], offset: int = 0, limit: int = 20
+    ctx: RunContextWrapper[AgentDeps],
+    offset: int = 0,
+    limit: int = 20,
+    user_id: int | None = None,
 ) -> list[PreferenceRead]:
     """List preferences, oldest first, a page at a time.
 
     Args:
         offset: How many to skip, for the next page.
         limit: How many to return, at most 50.
+        user_id: Only those of the User with this id.
     """
     deps = ctx.context
     async with deps.lock:
         found = await preferences.list_preferences(
-            deps.database, offset=max(offset, 0), limit=min(max(limit, 1), 50)
+            deps.database,
+            offset=max(offset, 0),
+            limit=min(max(limit, 1), 50),
+            user_id=user_id,
         )
     return found
 

@@ -32,7 +32,12 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-async def list_users(session: AsyncSession, *, offset: int, limit: int) -> list[User]:
+async def list_users(
+    session: AsyncSession,
+    *,
+    offset: int,
+    limit: int,
+) -> list[User]:
     statement = select(User).order_by(col(User.id)).offset(offset).limit(limit)
     return list((await session.exec(statement)).all())
 

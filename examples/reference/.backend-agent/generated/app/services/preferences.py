@@ -53,9 +53,17 @@ async def get_preference(database: MongoDatabase, preference_id: str) -> Prefere
 
 
 async def list_preferences(
-    database: MongoDatabase, *, offset: int, limit: int
+    database: MongoDatabase,
+    *,
+    offset: int,
+    limit: int,
+    user_id: int | None = None,
 ) -> list[PreferenceRead]:
-    cursor = database[COLLECTION].find().sort("_id", 1).skip(offset).limit(limit)
+    """A page of preferences, only those of user_id when given."""
+    query: dict[str, Any] = {}
+    if user_id is not None:
+        query["user_id"] = user_id
+    cursor = database[COLLECTION].find(query).sort("_id", 1).skip(offset).limit(limit)
     return [_read(document) async for document in cursor]
 
 

@@ -33,8 +33,11 @@ async def list_preferences(
     database: MongoDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    user_id: Annotated[int | None, Query(description="Only those of this User")] = None,
 ) -> Page[PreferenceRead]:
-    preferences = await service.list_preferences(database, offset=offset, limit=limit)
+    preferences = await service.list_preferences(
+        database, offset=offset, limit=limit, user_id=user_id
+    )
     return Page[PreferenceRead](items=preferences, offset=offset, limit=limit)
 
 
