@@ -11,24 +11,19 @@ import logging
 import os
 import signal
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 from importlib.util import find_spec
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from backend_agent.errors import ServiceError
 from backend_agent.services.process import (
     StopPolicy,
     Watchdog,
-    free_port,
     make_workdir,
-    not_managed,
     port_is_open,
-    wait_until_ready,
 )
+from backend_agent.services.server import LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +32,6 @@ URL_ENV = "BACKEND_AGENT_MONGO_URL"
 
 _POLICY = StopPolicy(stop_signal=signal.SIGTERM, stop_timeout=30.0, kill_signal=signal.SIGKILL)
 """SecantusDB closes WiredTiger cleanly on SIGTERM (a few seconds); SIGKILL when discarding."""
-_PORT_ATTEMPTS = 3
 
 
 def secantus_command() -> list[str]:
@@ -63,7 +57,7 @@ def _first_host(url: str) -> tuple[str, int]:
     return host.strip("[]") or "localhost", int(port) if port else 27017
 
 
-class LocalMongo:
+class LocalMongo(LocalServer):
     """A MongoDB server for one run: a throwaway SecantusDB, or the user's server.
 
     The throwaway server keeps its data in a private temporary directory, listens on
@@ -71,10 +65,9 @@ class LocalMongo:
     way, SIGKILL included.
     """
 
-    host: str
-    """Where the server listens."""
-    port: int
-    """The server's TCP port; `start()` after `stop()` reuses it."""
+    kind = "MongoDB"
+    product = "SecantusDB"
+    policy = _POLICY
 
     def __init__(self, url: str | None = None) -> None:
         """Prepare, without starting anything.
@@ -84,28 +77,10 @@ class LocalMongo:
                 started or stopped and `url()` returns it unchanged.
         """
         self._external = url
-        self._watchdog: Watchdog | None = None
-        self._pid: int | None = None
         if url is not None:
-            self.host, self.port = _first_host(url)
+            super().__init__(*_first_host(url), external=True)
         else:
-            self.host = "127.0.0.1"
-            self.port = 0
-
-    @property
-    def external(self) -> bool:
-        """Whether this is the user's server, which we never start or stop."""
-        return self._external is not None
-
-    @property
-    def pid(self) -> int | None:
-        """The server's process id while a throwaway server runs."""
-        return self._pid
-
-    @property
-    def workdir(self) -> Path | None:
-        """The throwaway server's directory (data, config, log), deleted by `close()`."""
-        return None if self._watchdog is None else self._watchdog.workdir
+            super().__init__("127.0.0.1", 0, external=False)
 
     def url(self) -> str:
         """A connection string for `pymongo.AsyncMongoClient` (or `MongoClient`)."""
@@ -113,44 +88,16 @@ class LocalMongo:
             return self._external
         return f"mongodb://{self.host}:{self.port}/?directConnection=true"
 
-    def start(self) -> None:
-        """Start the throwaway server, creating its directory on the first call.
+    def _prepare(self) -> Watchdog:
+        secantus_command()  # fail early, before creating anything, when it is missing
+        watchdog = Watchdog(make_workdir("backend-agent-mongo-", None))
+        (watchdog.workdir / "secantusd.toml").write_text("")  # no auto-discovery
+        return watchdog
 
-        After `stop()` it comes back on the same port with the same data.
-
-        Raises:
-            ServiceError: SecantusDB is missing or the server did not start.
-        """
-        if self._external is not None:
-            raise not_managed("MongoDB", self.host, self.port)
-        if self._pid is not None:
-            return
-        began = time.monotonic()
-        if self._watchdog is None:
-            command = secantus_command()
-            self._watchdog = Watchdog(make_workdir("backend-agent-mongo-", None))
-            (self._watchdog.workdir / "secantusd.toml").write_text("")  # no auto-discovery
-            for attempt in range(1, _PORT_ATTEMPTS + 1):
-                self.port = free_port(self.host)
-                try:
-                    self._launch(command)
-                    break
-                except ServiceError as error:
-                    if attempt == _PORT_ATTEMPTS or "in use" not in str(error):
-                        raise
-                    logger.info("port %d was taken meanwhile: trying another one", self.port)
-        else:
-            self._launch(secantus_command())
-        logger.info(
-            "SecantusDB ready on %s:%d in %.2f s", self.host, self.port, time.monotonic() - began
-        )
-
-    def _launch(self, command: list[str]) -> None:
-        assert self._watchdog is not None
-        workdir = self._watchdog.workdir
-        log = workdir / "secantusd.log"
+    def _launch(self, watchdog: Watchdog) -> None:
+        workdir = watchdog.workdir
         argv = [
-            *command,
+            *secantus_command(),
             "--config",
             str(workdir / "secantusd.toml"),
             "--host",
@@ -162,36 +109,12 @@ class LocalMongo:
             "--log-level",
             "WARNING",
         ]
-        pid = self._watchdog.run(argv, log=log, policy=_POLICY)
-        try:
-            wait_until_ready(
-                partial(port_is_open, self.host, self.port),
-                self._watchdog,
-                what=f"SecantusDB on {self.host}:{self.port}",
-                log=log,
-            )
-        except ServiceError:
-            self._watchdog.stop(_POLICY)
-            raise
-        self._pid = pid
-
-    def stop(self) -> None:
-        """Shut the server down cleanly (a few seconds) and keep its data for `start()`."""
-        if self._external is not None:
-            raise not_managed("MongoDB", self.host, self.port)
-        if self._watchdog is None or self._pid is None:
-            return
-        began = time.monotonic()
-        self._watchdog.stop(_POLICY)
-        self._pid = None
-        logger.info("SecantusDB on port %d stopped in %.2f s", self.port, time.monotonic() - began)
-
-    def close(self) -> None:
-        """Kill the server and delete its data; safe to call twice, a no-op for a URL."""
-        watchdog, self._watchdog, self._pid = self._watchdog, None, None
-        if watchdog is not None:
-            watchdog.close()
-            logger.info("SecantusDB on port %d closed", self.port)
+        self._run_until_ready(
+            watchdog,
+            argv,
+            log=workdir / "secantusd.log",
+            ready=lambda _pid: port_is_open(self.host, self.port),
+        )
 
 
 @contextmanager

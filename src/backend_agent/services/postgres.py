@@ -16,7 +16,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,13 +25,11 @@ from backend_agent.errors import ServiceError
 from backend_agent.services.process import (
     StopPolicy,
     Watchdog,
-    free_port,
     is_root,
     make_workdir,
-    not_managed,
     server_env,
-    wait_until_ready,
 )
+from backend_agent.services.server import LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +52,6 @@ _SETTINGS = {
 }
 """Durability is worthless for a throwaway cluster; speed is not."""
 _DATABASE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,62}")
-_PORT_ATTEMPTS = 3
 
 
 def find_bindir(bindir: str | Path | None = None) -> Path:
@@ -98,7 +94,7 @@ def _version_key(path: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", Path(path).parent.name))
 
 
-class LocalPostgres:
+class LocalPostgres(LocalServer):
     """A PostgreSQL server for one run: a throwaway cluster, or the user's server.
 
     A throwaway cluster is created on the first `start()` in a private directory under
@@ -106,10 +102,9 @@ class LocalPostgres:
     process deletes it when this process ends in any way, SIGKILL included.
     """
 
-    host: str
-    """Where the server listens."""
-    port: int
-    """The server's TCP port; `start()` after `stop()` reuses it."""
+    kind = "PostgreSQL"
+    product = "PostgreSQL"
+    policy = _POLICY
 
     def __init__(self, url: str | None = None, *, bindir: str | Path | None = None) -> None:
         """Prepare, without starting anything.
@@ -122,29 +117,11 @@ class LocalPostgres:
         self._external = urlsplit(url) if url is not None else None
         self._bindir = bindir
         self._found_bindir: Path | None = None
-        self._watchdog: Watchdog | None = None
-        self._pid: int | None = None
         if self._external is not None:
-            self.host = self._external.hostname or "localhost"
-            self.port = self._external.port or 5432
+            host, port = self._external.hostname or "localhost", self._external.port or 5432
+            super().__init__(host, port, external=True)
         else:
-            self.host = "127.0.0.1"
-            self.port = 0
-
-    @property
-    def external(self) -> bool:
-        """Whether this is the user's server, which we never start or stop."""
-        return self._external is not None
-
-    @property
-    def pid(self) -> int | None:
-        """The postmaster's process id while a throwaway cluster runs."""
-        return self._pid
-
-    @property
-    def workdir(self) -> Path | None:
-        """The throwaway cluster's directory (data, socket, log), deleted by `close()`."""
-        return None if self._watchdog is None else self._watchdog.workdir
+            super().__init__("127.0.0.1", 0, external=False)
 
     def url(self, database: str = "postgres", *, driver: str = "postgresql+asyncpg") -> str:
         """A SQLAlchemy-style URL for `database`; `driver="postgresql"` suits libpq tools."""
@@ -200,44 +177,14 @@ class LocalPostgres:
                 ) from None
             return found
 
-    def start(self) -> None:
-        """Start the throwaway cluster, creating it on the first call.
-
-        After `stop()` it comes back on the same port with the same data, which is how
-        tests simulate a database that went away and returned.
-
-        Raises:
-            ServiceError: binaries missing, `initdb` failed, or the server did not start.
-        """
-        if self._external is not None:
-            raise not_managed("PostgreSQL", self.host, self.port)
-        if self._pid is not None:
-            return
-        began = time.monotonic()
-        if self._watchdog is None:
-            self._create_cluster()
-            for attempt in range(1, _PORT_ATTEMPTS + 1):
-                self.port = free_port(self.host)
-                try:
-                    self._launch()
-                    break
-                except ServiceError as error:
-                    if attempt == _PORT_ATTEMPTS or "already in use" not in str(error):
-                        raise
-                    logger.info("port %d was taken meanwhile: trying another one", self.port)
-        else:
-            self._launch()
-        logger.info(
-            "PostgreSQL ready on %s:%d in %.2f s", self.host, self.port, time.monotonic() - began
-        )
-
-    def _create_cluster(self) -> None:
+    def _prepare(self) -> Watchdog:
+        """`initdb` a new cluster in a private directory (as the `postgres` user when root)."""
         initdb = self._binary("initdb")
         user = SERVER_USER if is_root() else None
         if user is not None:
             _require_user(user)
-        self._watchdog = Watchdog(make_workdir("backend-agent-pg-", user))
-        workdir = self._watchdog.workdir
+        watchdog = Watchdog(make_workdir("backend-agent-pg-", user))
+        workdir = watchdog.workdir
         argv = [
             initdb,
             "-D",
@@ -263,15 +210,16 @@ class LocalPostgres:
             check=False,
         )
         if result.returncode != 0:
+            watchdog.close()
             output = (result.stdout + result.stderr).strip().splitlines()[-10:]
             raise ServiceError(
                 f"initdb failed with exit code {result.returncode}:"
                 + "".join(f"\n  {line}" for line in output)
             )
+        return watchdog
 
-    def _launch(self) -> None:
-        assert self._watchdog is not None
-        workdir = self._watchdog.workdir
+    def _launch(self, watchdog: Watchdog) -> None:
+        workdir = watchdog.workdir
         data, log = workdir / "data", workdir / "postgres.log"
         argv = [
             self._binary("postgres"),
@@ -287,36 +235,9 @@ class LocalPostgres:
         for key, value in _SETTINGS.items():
             argv += ["-c", f"{key}={value}"]
         user = SERVER_USER if is_root() else None
-        pid = self._watchdog.run(argv, log=log, policy=_POLICY, user=user)
-        try:
-            wait_until_ready(
-                lambda: _accepting(data, pid),
-                self._watchdog,
-                what=f"PostgreSQL on {self.host}:{self.port}",
-                log=log,
-            )
-        except ServiceError:
-            self._watchdog.stop(_POLICY)
-            raise
-        self._pid = pid
-
-    def stop(self) -> None:
-        """Shut the server down cleanly and keep its data for a later `start()`."""
-        if self._external is not None:
-            raise not_managed("PostgreSQL", self.host, self.port)
-        if self._watchdog is None or self._pid is None:
-            return
-        began = time.monotonic()
-        self._watchdog.stop(_POLICY)
-        self._pid = None
-        logger.info("PostgreSQL on port %d stopped in %.2f s", self.port, time.monotonic() - began)
-
-    def close(self) -> None:
-        """Stop the server and delete its data; safe to call twice, a no-op for a URL."""
-        watchdog, self._watchdog, self._pid = self._watchdog, None, None
-        if watchdog is not None:
-            watchdog.close()
-            logger.info("PostgreSQL on port %d closed", self.port)
+        self._run_until_ready(
+            watchdog, argv, log=log, ready=lambda pid: _accepting(data, pid), user=user
+        )
 
 
 def _require_user(name: str) -> None:
