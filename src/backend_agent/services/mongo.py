@@ -23,7 +23,7 @@ from backend_agent.services.process import (
     make_workdir,
     port_is_open,
 )
-from backend_agent.services.server import LocalServer
+from backend_agent.services.server import LocalServer, running
 
 logger = logging.getLogger(__name__)
 
@@ -125,11 +125,5 @@ def local_mongo(url: str | None = None) -> Iterator[LocalMongo]:
         url: the user's server; default `BACKEND_AGENT_MONGO_URL`, and when neither is
             set a throwaway SecantusDB is started.
     """
-    url = url or os.environ.get(URL_ENV) or None
-    server = LocalMongo(url)
-    try:
-        if url is None:
-            server.start()
+    with running(LocalMongo(url or os.environ.get(URL_ENV) or None)) as server:
         yield server
-    finally:
-        server.close()

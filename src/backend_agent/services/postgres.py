@@ -29,7 +29,7 @@ from backend_agent.services.process import (
     make_workdir,
     server_env,
 )
-from backend_agent.services.server import LocalServer
+from backend_agent.services.server import LocalServer, running
 
 logger = logging.getLogger(__name__)
 
@@ -270,11 +270,5 @@ def local_postgres(
             is set a throwaway cluster is started.
         bindir: the directory with the server binaries (default: searched).
     """
-    url = url or os.environ.get(URL_ENV) or None
-    server = LocalPostgres(url, bindir=bindir)
-    try:
-        if url is None:
-            server.start()
+    with running(LocalPostgres(url or os.environ.get(URL_ENV) or None, bindir=bindir)) as server:
         yield server
-    finally:
-        server.close()

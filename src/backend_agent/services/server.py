@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from backend_agent.errors import ServiceError
 from backend_agent.services.process import (
@@ -25,6 +26,7 @@ from backend_agent.services.process import (
 logger = logging.getLogger(__name__)
 
 PORT_ATTEMPTS = 3
+ServerT = TypeVar("ServerT", bound="LocalServer")
 
 
 class LocalServer:
@@ -150,3 +152,14 @@ class LocalServer:
         if watchdog is not None:
             watchdog.close()
             logger.info("%s on port %d closed", self.product, self.port)
+
+
+@contextmanager
+def running(server: ServerT) -> Iterator[ServerT]:
+    """Start a throwaway server (not the user's) and close it, data and all, on the way out."""
+    try:
+        if not server.external:
+            server.start()
+        yield server
+    finally:
+        server.close()
