@@ -10,8 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.syntax import Syntax
-from rich.table import Table
 
 from backend_agent import __version__, operations, reference, serve
 from backend_agent.agent.command import ask
@@ -19,7 +17,7 @@ from backend_agent.audit import commands as audit_commands
 from backend_agent.blueprint import BLUEPRINT_FILE
 from backend_agent.errors import BackendAgentError, UsageError
 from backend_agent.operations import Outcome
-from backend_agent.verify import VerifyResult
+from backend_agent.report import print_diff, print_verification
 from backend_agent.verify import verify as run_verify
 
 app = typer.Typer(
@@ -318,7 +316,7 @@ def verify(
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))  # noqa: T201 - machine output on stdout
     else:
-        _print_verify(result)
+        print_verification(console, result, title=f"verify {result.project}")
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -349,7 +347,7 @@ def demo(
         operations.new_project(directory, blueprint=Path(str(reference.BLUEPRINT)))
         console.print(f"generated the reference backend in [bold]{directory}[/]")
     result = run_verify(directory)
-    _print_verify(result)
+    print_verification(console, result, title=f"verify {result.project}")
     if not result.ok:
         raise typer.Exit(1)
     if no_serve:
@@ -377,31 +375,11 @@ def _run_app(
         process.wait(timeout=15)
 
 
-def _print_verify(result: VerifyResult) -> None:
-    table = Table(title=f"verify {result.project}")
-    table.add_column("step")
-    table.add_column("result")
-    table.add_column("seconds", justify="right")
-    table.add_column("summary", overflow="fold")
-    for step in result.steps:
-        mark = "[green]pass[/]" if step.ok else "[red]FAIL[/]"
-        table.add_row(step.name, mark, f"{step.seconds:.1f}", step.summary)
-    console.print(table)
-    for step in result.steps:
-        if not step.ok and step.output:
-            console.rule(f"[red]{step.name}")
-            console.print(step.output, markup=False, highlight=False)
-
-
 def _report(outcome: Outcome) -> None:
     """Print what an operation wrote, or the diff it would write in a dry run."""
     if outcome.dry_run:
         for change in outcome.written:
-            diff = change.diff()
-            if console.is_terminal:
-                console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
-            else:
-                print(diff, end="")  # noqa: T201 - plain diff when piped
+            print_diff(console, change.diff())
         console.print(
             f"dry run: {len(outcome.written)} files would change; nothing written", highlight=False
         )

@@ -12,17 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.syntax import Syntax
-from rich.table import Table
 
 from backend_agent.agent.limits import DEFAULT_MAX_TURNS
 from backend_agent.agent.models import build_model, configuration_problem
 from backend_agent.agent.suggest import suggest_commands
 from backend_agent.errors import UsageError
+from backend_agent.report import print_diff, print_verification
 
 if TYPE_CHECKING:
     from backend_agent.agent.session import AskResult
-    from backend_agent.verify import VerifyResult
 
 console = Console(emoji=False, soft_wrap=True)
 err_console = Console(stderr=True, emoji=False, soft_wrap=True)
@@ -103,7 +101,7 @@ def _report(result: AskResult, *, show_diff: bool) -> None:
     console.rule("changes" + (" (dry run: nothing written)" if result.dry_run else ""))
     _print_changes(result, show_diff=show_diff)
     if result.verification is not None:
-        _print_verification(result.verification)
+        print_verification(console, result.verification)
     usage = result.usage
     console.print(
         f"model: {result.turns} turns, {usage.requests} requests, {usage.input_tokens} input + "
@@ -138,19 +136,4 @@ def _print_changes(result: AskResult, *, show_diff: bool) -> None:
     )
     if show_diff:
         text = "".join(change.diff() for change in result.changes)
-        if console.is_terminal:
-            console.print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
-        else:
-            sys.stdout.write(text)
-
-
-def _print_verification(verification: VerifyResult) -> None:
-    table = Table(title="verify")
-    table.add_column("step")
-    table.add_column("result")
-    table.add_column("seconds", justify="right")
-    table.add_column("summary", overflow="fold")
-    for step in verification.steps:
-        mark = "[green]pass[/]" if step.ok else "[red]FAIL[/]"
-        table.add_row(step.name, mark, f"{step.seconds:.1f}", step.summary)
-    console.print(table)
+        print_diff(console, text)
