@@ -141,7 +141,7 @@ def add_agent(
     """Add an agent (OpenAI Agents SDK) whose tools call the services of existing resources."""
     current = load_project(root)
     agent = blueprint_agents.agent_from_input(name, instructions=instructions, tools=tools)
-    updated = blueprint_agents.add_agent(current, agent)
+    updated = blueprint_document.add_agent(current, agent)
     return _generate(
         root, updated, command=f"add agent {name}", dry_run=dry_run, conflict_mode=conflict_mode
     )

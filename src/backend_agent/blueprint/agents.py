@@ -10,15 +10,12 @@ import keyword
 import re
 from typing import TYPE_CHECKING, Any
 
-import tomlkit
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from tomlkit.items import Table
 
 from backend_agent.blueprint.names import MAX_NAME_LENGTH, SNAKE_NAME, snake_case
 from backend_agent.errors import BlueprintError
 
 if TYPE_CHECKING:
-    from backend_agent.blueprint.document import BlueprintDocument
     from backend_agent.blueprint.model import Blueprint
 
 TOOL_OPERATIONS = ("read", "list", "create", "update")
@@ -150,21 +147,3 @@ def check_agents(blueprint: Blueprint) -> None:
                     f"agent {agent.name!r}: tool '{resource_name}.{operation}': resource "
                     f"{resource_name!r} does not expose {operation!r} (it has: {enabled or 'none'})"
                 )
-
-
-def add_agent(current: BlueprintDocument, agent: AgentSpec) -> BlueprintDocument:
-    """Append an `[agents.NAME]` table, keeping the file's comments, and validate the result."""
-    if any(existing.name == agent.name for existing in current.blueprint.agents):
-        raise BlueprintError(f"agent {agent.name!r} already exists in backend.toml")
-    table = tomlkit.table()
-    instructions = tomlkit.string(agent.instructions, multiline="\n" in agent.instructions)
-    table.add("instructions", instructions)
-    tools = tomlkit.array()
-    tools.extend(agent.tools)
-    table.add("tools", tools)
-    agents = current.document.get("agents")
-    if not isinstance(agents, Table):
-        agents = tomlkit.table(is_super_table=True)
-        current.document.add("agents", agents)
-    agents.add(agent.name, table)
-    return current.revalidated()

@@ -14,6 +14,7 @@ from tomlkit.exceptions import ParseError
 from tomlkit.items import Array, Table
 from tomlkit.toml_document import TOMLDocument
 
+from backend_agent.blueprint.agents import AgentSpec
 from backend_agent.blueprint.fields import FieldSpec
 from backend_agent.blueprint.model import Blueprint, Resource, Store, blueprint_from_data
 from backend_agent.errors import BlueprintError, ProjectError
@@ -83,12 +84,17 @@ def add_resource(current: BlueprintDocument, resource: Resource) -> BlueprintDoc
     fields.multiline(True)
     fields.extend(field.to_spec() for field in resource.fields)
     table.add("fields", fields)
-    resources = current.document.get("resources")
-    if not isinstance(resources, Table):
-        resources = tomlkit.table(is_super_table=True)
-        current.document.add("resources", resources)
-    resources.add(resource.name, table)
+    add_named_table(current, "resources", resource.name, table)
     return current.revalidated()
+
+
+def add_named_table(current: BlueprintDocument, section: str, name: str, table: Table) -> None:
+    """Add `[section.name]`, creating the `[section]` super-table when missing."""
+    container = current.document.get(section)
+    if not isinstance(container, Table):
+        container = tomlkit.table(is_super_table=True)
+        current.document.add(section, container)
+    container.add(name, table)
 
 
 def resource_table(current: BlueprintDocument, name: str) -> Table:
@@ -162,4 +168,18 @@ def set_operations(current: BlueprintDocument, resource: str, ops: list[str]) ->
     """Replace the operations a resource exposes."""
     table = resource_table(current, resource)
     table["ops"] = ops
+    return current.revalidated()
+
+
+def add_agent(current: BlueprintDocument, agent: AgentSpec) -> BlueprintDocument:
+    """Append an `[agents.NAME]` table, keeping the file's comments, and validate the result."""
+    if any(existing.name == agent.name for existing in current.blueprint.agents):
+        raise BlueprintError(f"agent {agent.name!r} already exists in backend.toml")
+    table = tomlkit.table()
+    instructions = tomlkit.string(agent.instructions, multiline="\n" in agent.instructions)
+    table.add("instructions", instructions)
+    tools = tomlkit.array()
+    tools.extend(agent.tools)
+    table.add("tools", tools)
+    add_named_table(current, "agents", agent.name, table)
     return current.revalidated()
