@@ -95,6 +95,17 @@ def test_python_that_does_not_parse_is_not_written(workspace: Workspace) -> None
     assert workspace.read("app/main.py") == "x = 1\ny = 2\nx = 1\n"
 
 
+@pytest.mark.parametrize(
+    "silenced",
+    ["x = 1  # type: ignore[assignment]\n", "x = 1  # noqa: F841\n", "x = 1  # pragma: no cover\n"],
+)
+def test_checkers_cannot_be_silenced(workspace: Workspace, silenced: str) -> None:
+    with pytest.raises(Refused, match="fix what the checker reports instead of silencing it"):
+        workspace.write("app/main.py", silenced)
+    assert workspace.read("app/main.py") == "x = 1\ny = 2\nx = 1\n"
+    Workspace(workspace.root, allow_test_edits=True).write("app/main.py", silenced)
+
+
 def test_existing_tests_change_only_when_the_request_is_about_tests(workspace: Workspace) -> None:
     changed = TEST_FILE + "\n\ndef test_three() -> None:\n    assert 3 == 3\n"
     with pytest.raises(Refused, match="request does not ask for test changes"):

@@ -83,7 +83,8 @@ class Workspace:
     root: Path
     """The project root, resolved; nothing outside it is reachable."""
     allow_test_edits: bool = False
-    """True when the request is about tests; even then no assert may be removed."""
+    """True when the request is about tests or the checks (pytest, mypy, ruff): existing
+    tests and suppression comments may then change, but no assert may be removed."""
     written: set[str] = field(default_factory=set)
     """Project-relative paths this workspace wrote."""
 
@@ -185,6 +186,8 @@ class Workspace:
 
     def _check_allowed(self, relative: str, before: str | None, after: str) -> None:
         _check_tests_kept(relative, before, after, unlocked=self.allow_test_edits)
+        if relative.endswith(".py") and not self.allow_test_edits:
+            _check_no_new_suppressions(relative, before or "", after)
         if relative.endswith(".py"):
             try:
                 ast.parse(after, filename=relative)
@@ -232,6 +235,19 @@ def _check_tests_kept(relative: str, before: str | None, after: str, *, unlocked
         raise Refused(
             f"not written: the change would remove {missing.total()} assert statement(s) from "
             f"{relative} (e.g. `{first}`); tests may gain asserts, never lose them"
+        )
+
+
+SUPPRESSIONS = re.compile(r"#\s*(type:\s*ignore|noqa|pragma:\s*no\s*cover)", re.IGNORECASE)
+"""Comments that silence mypy, ruff or coverage instead of fixing what they report."""
+
+
+def _check_no_new_suppressions(relative: str, before: str, after: str) -> None:
+    added = len(SUPPRESSIONS.findall(after)) - len(SUPPRESSIONS.findall(before))
+    if added > 0:
+        raise Refused(
+            f"not written: the change adds {added} `# type: ignore`/`# noqa` comment(s) to "
+            f"{relative}; fix what the checker reports instead of silencing it"
         )
 
 

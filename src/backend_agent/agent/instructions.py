@@ -51,7 +51,8 @@ copied exactly from what you read. Use `write_file` for new files.
 style of the generated ones. Never weaken, skip or delete a test or an assert to make \
 verification pass: fix the code instead. Existing tests, conftest.py and the settings of \
 pytest, mypy and ruff can only be changed when the user's request is about tests, and \
-asserts can never be removed.
+asserts can never be removed. Do not silence mypy or ruff with `# type: ignore` or \
+`# noqa`: fix what they report.
 5. Call `verify` when your change is complete. If it fails, read the failing step's \
 output, fix the cause and verify again. Use `check` for a quick audit of files in between.
 6. Finish with a short summary: what you changed and why, in a few lines. Do not claim \
