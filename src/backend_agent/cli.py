@@ -281,8 +281,7 @@ def apply(
     conflicts: ConflictsOption = "stop",
 ) -> None:
     """Bring the code in line with a hand-edited backend.toml; a second run changes nothing."""
-    values = dict(item.partition("=")[::2] for item in backfill or [])
-    _report(operations.apply(project, dry_run=dry_run, backfill=values, conflict_mode=conflicts))
+    _report(operations.apply(project, dry_run=dry_run, backfill=backfill, conflict_mode=conflicts))
 
 
 @app.command()

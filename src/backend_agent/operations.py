@@ -165,7 +165,7 @@ def add_field(
         updated,
         command=f"add field {resource}",
         dry_run=dry_run,
-        backfill=_backfill_values(resource, backfill),
+        backfill=_backfill_values(backfill, resource=resource),
         conflict_mode=conflict_mode,
     )
 
@@ -217,14 +217,17 @@ def change_operations(
     )
 
 
-def _backfill_values(resource: str, values: list[str] | None) -> dict[str, str]:
-    """`["age=0"]` -> `{"User.age": "0"}`."""
+def _backfill_values(values: list[str] | None, *, resource: str | None = None) -> dict[str, str]:
+    """`["age=0"]` for resource User, or `["User.age=0"]` -> `{"User.age": "0"}`."""
+    form = "FIELD=VALUE" if resource is not None else "Resource.field=VALUE"
     found: dict[str, str] = {}
     for item in values or []:
         name, equals, value = item.partition("=")
-        if not equals or not name:
-            raise UsageError(f"--backfill takes FIELD=VALUE, not {item!r}")
-        found[f"{resource}.{name.strip()}"] = value
+        name = name.strip()
+        key = f"{resource}.{name}" if resource is not None else name
+        if not equals or not name or "." not in key:
+            raise UsageError(f"--backfill takes {form}, not {item!r}")
+        found[key] = value
     return found
 
 
@@ -232,20 +235,20 @@ def apply(
     root: Path,
     *,
     dry_run: bool = False,
-    backfill: dict[str, str] | None = None,
+    backfill: list[str] | None = None,
     conflict_mode: str = "stop",
 ) -> Outcome:
     """Bring the code in line with a hand-edited backend.toml.
 
-    `backfill` maps "Resource.field" to the value rows stored before a new required field
-    get.
+    `backfill` holds "Resource.field=VALUE" items: the value rows stored before a new
+    required field get.
     """
     return _generate(
         root,
         load_project(root),
         command="apply",
         dry_run=dry_run,
-        backfill=backfill,
+        backfill=_backfill_values(backfill),
         conflict_mode=conflict_mode,
     )
 
