@@ -468,3 +468,56 @@ def test_blueprint_edits_are_applied_and_check_reports_findings(project: Path) -
     assert {"backend.toml", "app/models/tag.py", "app/services/noisy.py"} <= {
         change.path for change in result.changes
     }
+
+
+def test_evolution_and_agent_tools_change_the_project(project: Path) -> None:
+    operations.add_resource(project, "User", USER_FIELDS)
+    operations.add_resource(project, "Tag", ["label:str"])
+    model = ScriptedModel(
+        [
+            [
+                function_call(
+                    "add_field",
+                    {"resource": "User", "fields": ["nickname:str:max=40"], "backfill": None},
+                    call_id="refused",
+                ),
+                function_call(
+                    "add_field",
+                    {
+                        "resource": "User",
+                        "fields": ["nickname:str:max=40"],
+                        "backfill": ["nickname=anon"],
+                    },
+                    call_id="field",
+                ),
+            ],
+            [function_call("remove_resource", {"name": "Tag"}, call_id="remove")],
+            [
+                function_call(
+                    "add_agent",
+                    {
+                        "name": "helper",
+                        "instructions": "Answer questions about users.",
+                        "tools": ["User.read"],
+                    },
+                    call_id="agent",
+                )
+            ],
+            [assistant_message("Added nickname, removed tags, added a helper agent.")],
+        ]
+    )
+    result = run_ask(
+        "Give users a nickname, drop tags and add a helper agent",
+        project,
+        model=model,
+        verifier=passing_verifier,
+    )
+    outputs = tool_outputs(model)
+    assert "pass --backfill nickname=VALUE" in outputs["refused"]
+    assert "added fields to User" in outputs["field"]
+    assert "removed resource Tag" in outputs["remove"]
+    assert "added agent helper" in outputs["agent"]
+    assert result.ok
+    assert "nickname" in (project / "app/models/user.py").read_text()
+    assert not (project / "app/models/tag.py").exists()
+    assert (project / "app/agents/helper.py").is_file()

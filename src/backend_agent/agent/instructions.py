@@ -42,8 +42,11 @@ nobody asked for. The smallest change that meets the request and the standards w
 # How to work
 1. Call `describe_project` first: it shows the blueprint (backend.toml) and the files.
 2. Prefer the generator operations over writing code. `add_resource` writes the model, \
-schemas, service, routes, tests and migration for a resource in one tested step; \
-`apply_blueprint` regenerates after you edit backend.toml. Write code by hand only for \
+schemas, service, routes, tests and migration for a resource in one tested step \
+(store "mongo" for flexible documents); `add_field`, `remove_field` and \
+`remove_resource` change a resource with its migration; `add_agent` adds an AI agent \
+whose tools call the services; `apply_blueprint` regenerates after you edit \
+backend.toml. Write code by hand only for \
 business logic the operations cannot express, and put it in the service layer.
 3. Read a file (`read_file`) before you edit it, and edit with `edit_file` using text \
 copied exactly from what you read. Use `write_file` for new files.

@@ -5,8 +5,7 @@ and parameter docs), so they are written for it. Every failure comes back to the
 a one-line message instead of ending the run: our `BackendAgentError`s as they are, and
 malformed arguments with the validation error spelled out (the SDK redacts it by default,
 so `_explain_failure` validates the raw arguments again to say what was wrong). To add a
-tool (add_field, remove_field, add_agent...), write one function here and list it in
-`TOOL_FUNCTIONS`.
+tool, write one function here and list it in `TOOL_FUNCTIONS`.
 """
 
 from __future__ import annotations
@@ -111,13 +110,71 @@ def add_resource(
         name: PascalCase singular name, e.g. User or OrderItem.
         fields: Field specs; the id field is added for you.
         ops: HTTP operations to expose; null for all five.
-        store: Where the resource lives; use "postgres".
+        store: "postgres" for relational data, "mongo" for flexible documents.
     """
     with ctx.context.lock:
         outcome = operations.add_resource(
             ctx.context.root, name, list(fields), store=store, ops=list(ops) if ops else None
         )
         return _outcome_text(ctx.context, f"added resource {name}", outcome)
+
+
+def add_field(ctx: Context, resource: str, fields: list[str], backfill: list[str] | None) -> str:
+    """Add fields to an existing resource, with the migration that adds their columns.
+
+    A required field without a default cannot be added to a table that may have rows
+    unless `backfill` gives the value those rows get.
+
+    Args:
+        resource: The resource, e.g. User.
+        fields: Field specs, same syntax as add_resource.
+        backfill: Items like "nickname=anon"; null when not needed.
+    """
+    with ctx.context.lock:
+        outcome = operations.add_field(ctx.context.root, resource, list(fields), backfill=backfill)
+        return _outcome_text(ctx.context, f"added fields to {resource}", outcome)
+
+
+def remove_field(ctx: Context, resource: str, name: str) -> str:
+    """Remove a field from a resource; the migration drops its column.
+
+    Args:
+        resource: The resource, e.g. User.
+        name: The field's name as written in backend.toml (for a ref, without `_id`).
+    """
+    with ctx.context.lock:
+        outcome = operations.remove_field(ctx.context.root, resource, name)
+        return _outcome_text(ctx.context, f"removed {resource}.{name}", outcome)
+
+
+def remove_resource(ctx: Context, name: str) -> str:
+    """Remove a resource, its generated files and (in a migration) its table.
+
+    Args:
+        name: The resource, e.g. Tag. Refused while another resource refers to it.
+    """
+    with ctx.context.lock:
+        outcome = operations.remove_resource(ctx.context.root, name)
+        return _outcome_text(ctx.context, f"removed resource {name}", outcome)
+
+
+def add_agent(ctx: Context, name: str, instructions: str, tools: list[str]) -> str:
+    """Add an OpenAI Agents SDK agent to the generated API, with tools that call services.
+
+    It gets POST /agents/NAME/runs (JSON and streaming), conversation memory in MongoDB,
+    settings and offline tests.
+
+    Args:
+        name: snake_case name, e.g. assistant.
+        instructions: What the agent is for and how it should behave.
+        tools: Items like "User.read", "Order.list", "Preference.update"; operations are
+            read, list, create, update.
+    """
+    with ctx.context.lock:
+        outcome = operations.add_agent(
+            ctx.context.root, name, instructions=instructions, tools=list(tools)
+        )
+        return _outcome_text(ctx.context, f"added agent {name}", outcome)
 
 
 def apply_blueprint(ctx: Context) -> str:
@@ -170,6 +227,10 @@ TOOL_FUNCTIONS: tuple[Callable[..., str], ...] = (
     write_file,
     edit_file,
     add_resource,
+    add_field,
+    remove_field,
+    remove_resource,
+    add_agent,
     apply_blueprint,
     check,
     verify,
