@@ -204,3 +204,17 @@ def test_a_command_killed_mid_write_is_rolled_back_by_the_next(
     assert operations.apply(shop_copy, dry_run=True).written == []
     assert not (shop_copy / JOURNAL).exists()
     assert project_state(shop_copy) == before
+
+
+def test_undo_does_not_overwrite_edits_made_after_the_command(shop_copy: Path) -> None:
+    operations.add_resource(shop_copy, "Tag", ["label:str"])
+    service = shop_copy / "app/services/tags.py"
+    service.write_text(service.read_text() + "\n# my own notes\n")
+    before = project_state(shop_copy)
+    with pytest.raises(
+        ProjectError, match=r"app/services/tags\.py changed since `add resource Tag`"
+    ):
+        operations.undo(shop_copy)
+    assert project_state(shop_copy) == before
+    operations.undo(shop_copy, force=True)
+    assert not service.exists()

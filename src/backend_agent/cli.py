@@ -285,9 +285,14 @@ def apply(
 
 
 @app.command()
-def undo(project: ProjectOption = Path()) -> None:
+def undo(
+    project: ProjectOption = Path(),
+    force: Annotated[
+        bool, typer.Option(help="Undo even over files you edited since that command.")
+    ] = False,
+) -> None:
     """Restore the project as it was before the last backend-agent command."""
-    command, paths = operations.undo(project)
+    command, paths = operations.undo(project, force=force)
     console.print(f"undid [bold]{command}[/]: restored {len(paths)} files")
 
 

@@ -253,10 +253,10 @@ def apply(
     )
 
 
-def undo(root: Path) -> tuple[str, list[str]]:
-    """Restore the project as it was before the last command."""
+def undo(root: Path, *, force: bool = False) -> tuple[str, list[str]]:
+    """Restore the project as it was before the last command (refused over later edits)."""
     load_project(root)
-    return undo_changes(root)
+    return undo_changes(root, force=force)
 
 
 def _generate(

@@ -15,6 +15,7 @@ a project is never left half-changed.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 import shutil
@@ -188,6 +189,7 @@ def apply_changes(root: Path, changes: list[FileChange], *, command: str) -> Pat
     if not touched and all(_read(root / GENERATED_DIR / c.path) == c.generated for c in changes):
         return None
     entry = _save_history(root, [change.path for change in touched], command)
+    _record_results(entry, {change.path: change.after for change in touched})
     # (staged temporary file, target); no temporary file means: remove the target.
     staged: list[tuple[Path | None, Path]] = []
     try:
@@ -266,14 +268,40 @@ def _save_history(root: Path, paths: list[str], command: str) -> Path:
     return entry
 
 
-def undo(root: Path) -> tuple[str, list[str]]:
-    """Restore the files and state from before the last command; returns (command, paths)."""
+def _record_results(entry: Path, results: dict[str, str | None]) -> None:
+    """Note what the command leaves in each file, so `undo` can tell later edits apart."""
+    manifest = json.loads((entry / MANIFEST).read_text())
+    manifest["results"] = {path: _digest(text) for path, text in results.items()}
+    (entry / MANIFEST).write_text(json.dumps(manifest, indent=2))
+
+
+def _digest(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def undo(root: Path, *, force: bool = False) -> tuple[str, list[str]]:
+    """Restore the files and state from before the last command; returns (command, paths).
+
+    Files edited since that command are not overwritten unless `force`: undo would lose
+    those edits.
+    """
     recover(root)
     history = root / HISTORY_DIR
     entries = sorted(history.iterdir(), key=lambda p: int(p.name)) if history.is_dir() else []
     if not entries:
         raise ProjectError("nothing to undo: no backend-agent command has changed this project")
     entry = entries[-1]
+    manifest = json.loads((entry / MANIFEST).read_text())
+    edited = [
+        path
+        for path, digest in manifest.get("results", {}).items()
+        if _digest(_read(root / path)) != digest
+    ]
+    if edited and not force:
+        raise ProjectError(
+            f"{', '.join(sorted(edited))} changed since `{manifest['command']}`; undoing it "
+            "would lose those edits (save them elsewhere, or pass --force)"
+        )
     command, paths = _restore(root, entry)
     shutil.rmtree(entry)
     return command, paths
