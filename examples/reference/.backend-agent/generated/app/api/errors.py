@@ -1,6 +1,7 @@
 """The one place where failures become HTTP responses."""
 
 import logging
+import socket
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
@@ -34,11 +35,15 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
 }
 
 # Errors that mean "the database is not reachable right now", not "this request is wrong".
+# Connecting fails with the driver's own socket errors (refused, timed out, unknown host);
+# a connection lost later arrives as SQLAlchemy's OperationalError or InterfaceError.
 DATABASE_UNAVAILABLE = (
     OperationalError,
     InterfaceError,
     PoolTimeoutError,
-    OSError,
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
     ConnectionFailure,
 )
 
