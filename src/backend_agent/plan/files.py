@@ -22,6 +22,7 @@ AGENTS_ONLY = frozenset(
         "app/services/agents.py",
     }
 )
+UNIT_OF_WORK_TEST = "tests/test_unit_of_work.py.jinja"
 AGENTS_ROUTES = "agents"
 
 
@@ -35,6 +36,7 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
         "resources": contexts,
         "agents": agents,
         "mongo": blueprint.needs_mongo,
+        "unit_of_work": _unit_of_work_example(contexts),
     }
     generated: dict[str, str] = {}
     root = files("backend_agent").joinpath("templates", PROJECT_TEMPLATES)
@@ -42,6 +44,8 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
         if relative in MONGO_ONLY and not common["mongo"]:
             continue
         if relative in AGENTS_ONLY and not agents:
+            continue
+        if relative == UNIT_OF_WORK_TEST and common["unit_of_work"] is None:
             continue
         if relative.endswith(JINJA_SUFFIX):
             target = relative.removesuffix(JINJA_SUFFIX)
@@ -56,6 +60,19 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
         generated["app/api/router.py"], router_modules(blueprint)
     )
     return generated
+
+
+def _unit_of_work_example(contexts: list[ResourceContext]) -> ResourceContext | None:
+    """A PostgreSQL resource the unit-of-work test can create and list, if there is one."""
+    return next(
+        (
+            context
+            for context in contexts
+            if not context.is_mongo and context.r.has("create") and context.r.has("list")
+            and context.python_fields
+        ),
+        None,
+    )
 
 
 def router_modules(blueprint: Blueprint) -> list[str]:
