@@ -76,6 +76,7 @@ def test_canonical_spec_round_trips(spec: str) -> None:
         ("age:int:min=0:default=-1", "outside min/max"),
         ("code:str:max=3:default=toolong", "default is longer than max"),
         ("title:str:unique=yes", "takes no value"),
+        ("views:int:max=10000000000", "use decimal for larger numbers"),
     ],
 )
 def test_invalid_specs_name_the_problem(spec: str, message: str) -> None:

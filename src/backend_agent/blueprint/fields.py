@@ -261,7 +261,18 @@ def parse_default(
     raise BlueprintError(f"field {name!r}: default {value!r} is not {hint}")
 
 
+INT_RANGE = (Decimal(-(2**31)), Decimal(2**31 - 1))
+
+
 def _check_bounds(field: FieldSpec) -> None:
+    if field.type is FieldType.INT and any(
+        bound is not None and not INT_RANGE[0] <= bound <= INT_RANGE[1]
+        for bound in (field.min, field.max)
+    ):
+        raise BlueprintError(
+            f"field {field.name!r}: int holds -2147483648..2147483647; "
+            "use decimal for larger numbers"
+        )
     if field.min is not None and field.max is not None and field.min > field.max:
         raise BlueprintError(
             f"field {field.name!r}: min={field.min} is greater than max={field.max}"

@@ -51,7 +51,7 @@ class ResourceContext:
     @property
     def id_type(self) -> str:
         """MongoDB ids travel as strings (ObjectId hex), PostgreSQL ids as integers."""
-        return "str" if self.is_mongo else "int"
+        return "str" if self.is_mongo else "Id"
 
     @property
     def unknown_id(self) -> str:

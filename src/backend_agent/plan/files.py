@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from backend_agent.blueprint import Blueprint
+from backend_agent.blueprint import Blueprint, Operation
 from backend_agent.plan.agents import AgentContext
 from backend_agent.plan.context import ResourceContext
 from backend_agent.plan.router import register_routers
@@ -68,7 +68,9 @@ def _unit_of_work_example(contexts: list[ResourceContext]) -> ResourceContext | 
         (
             context
             for context in contexts
-            if not context.is_mongo and context.r.has("create") and context.r.has("list")
+            if not context.is_mongo
+            and context.r.has(Operation.CREATE)
+            and context.r.has(Operation.LIST)
             and context.python_fields
         ),
         None,

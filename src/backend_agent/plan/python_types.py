@@ -29,11 +29,12 @@ _ANNOTATIONS = {
     FieldType.URL: "HttpUrlStr",
     FieldType.JSON: "JsonObject",
     FieldType.LIST_STR: "list[str]",
-    FieldType.REF: "int",
+    FieldType.REF: "Id",
 }
 
 # Output types where the input type only adds validation (emails, URLs, bounded JSON).
 _READ_ANNOTATIONS = {
+    FieldType.REF: "int",
     FieldType.EMAIL: "str",
     FieldType.URL: "str",
     FieldType.JSON: "dict[str, JsonValue]",
@@ -48,6 +49,8 @@ _ANNOTATION_IMPORTS = {
     FieldType.EMAIL: ["from pydantic import EmailStr"],
     FieldType.URL: ["from app.models.types import HttpUrlStr"],
     FieldType.JSON: ["from app.models.types import JsonObject", "from pydantic import JsonValue"],
+    FieldType.REF: ["from app.models.types import Id"],
+    FieldType.INT: ["from app.models.types import INT_MAX, INT_MIN"],
     FieldType.ENUM: ["from enum import StrEnum"],
 }
 
@@ -141,9 +144,12 @@ class PythonField:
         elif spec.type in (FieldType.EMAIL, FieldType.URL):
             args.append(f"max_length={spec.max_length}")
         elif spec.type in (FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL):
-            for key, bound in (("ge", spec.min), ("le", spec.max)):
+            limits = (("ge", spec.min, "INT_MIN"), ("le", spec.max, "INT_MAX"))
+            for key, bound, column_limit in limits:
                 if bound is not None:
                     args.append(f"{key}={_number_literal(spec.type, bound)}")
+                elif spec.type is FieldType.INT:
+                    args.append(f"{key}={column_limit}")
             if spec.type is FieldType.DECIMAL:
                 args += [f"max_digits={DECIMAL_DIGITS}", f"decimal_places={DECIMAL_PLACES}"]
         return args

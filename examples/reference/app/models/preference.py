@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, JsonValue
 from pymongo import ASCENDING, IndexModel
 
-from app.models.types import JsonObject, reject_null
+from app.models.types import Id, JsonObject, reject_null
 
 COLLECTION = "preferences"
 INDEXES: list[IndexModel] = [
@@ -33,7 +33,7 @@ class PreferenceBase(BaseModel):
     email_notifications: bool = Field(default=True)
     push_notifications: bool = Field(default=False)
     settings: JsonObject | None = Field(default=None)
-    user_id: int
+    user_id: Id
 
 
 class PreferenceCreate(PreferenceBase):
@@ -50,7 +50,7 @@ class PreferenceUpdate(BaseModel):
     email_notifications: Annotated[bool | None, AfterValidator(reject_null)] = Field(default=None)
     push_notifications: Annotated[bool | None, AfterValidator(reject_null)] = Field(default=None)
     settings: JsonObject | None = Field(default=None)
-    user_id: Annotated[int | None, AfterValidator(reject_null)] = Field(default=None)
+    user_id: Annotated[Id | None, AfterValidator(reject_null)] = Field(default=None)
 
 
 class PreferenceRead(BaseModel):

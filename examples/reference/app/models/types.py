@@ -4,10 +4,16 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
+from annotated_types import Ge, Le
 from pydantic import AfterValidator, HttpUrl, JsonValue, TypeAdapter
 
 JSON_MAX_BYTES = 16_384
 JSON_MAX_DEPTH = 8
+JSON_MAX_INT = 2**63 - 1
+"""MongoDB stores integers in 8 bytes; a larger number must be refused, not crash a write."""
+INT_MIN = -(2**31)
+INT_MAX = 2**31 - 1
+"""The range of a PostgreSQL `integer` column: larger numbers are a 422, not a database error."""
 
 ValueT = TypeVar("ValueT")
 
@@ -38,15 +44,17 @@ def _depth(value: JsonValue) -> int:
     return 0
 
 
-def _check_keys(value: JsonValue) -> None:
+def _check_items(value: JsonValue) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if key.startswith("$") or "." in key:
                 raise ValueError(f"key {key!r} may not start with '$' or contain '.'")
-            _check_keys(item)
+            _check_items(item)
     elif isinstance(value, list):
         for item in value:
-            _check_keys(item)
+            _check_items(item)
+    elif isinstance(value, int) and not -JSON_MAX_INT - 1 <= value <= JSON_MAX_INT:
+        raise ValueError(f"integer {value} does not fit in 8 bytes")
 
 
 def _check_json(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
@@ -54,9 +62,12 @@ def _check_json(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
         raise ValueError(f"nested deeper than {JSON_MAX_DEPTH} levels")
     if len(json.dumps(value)) > JSON_MAX_BYTES:
         raise ValueError(f"larger than {JSON_MAX_BYTES} bytes")
-    _check_keys(value)
+    _check_items(value)
     return value
 
+
+Id = Annotated[int, Ge(1), Le(INT_MAX)]
+"""A row id (or a reference to one), in path, query or body."""
 
 HttpUrlStr = Annotated[str, AfterValidator(_check_url)]
 """An http(s) URL, validated, stored as text."""

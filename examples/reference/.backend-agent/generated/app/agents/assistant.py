@@ -8,6 +8,7 @@ from agents import Agent, RunContextWrapper, function_tool
 
 from app.core.errors import DomainError
 from app.models.preference import PreferenceRead, PreferenceUpdate
+from app.models.types import INT_MAX, Id
 from app.models.user import UserRead
 from app.services import preferences, users
 from app.services.agents import AgentDeps
@@ -20,7 +21,7 @@ INSTRUCTIONS = (
 
 
 @function_tool
-async def get_user(ctx: RunContextWrapper[AgentDeps], user_id: int) -> UserRead | str:
+async def get_user(ctx: RunContextWrapper[AgentDeps], user_id: Id) -> UserRead | str:
     """Look up one User by its id.
 
     Args:
@@ -51,7 +52,7 @@ async def list_users(
     async with deps.lock:
         found = await users.list_users(
             deps.session,
-            offset=max(offset, 0),
+            offset=min(max(offset, 0), INT_MAX),
             limit=min(max(limit, 1), 50),
         )
     return [UserRead.model_validate(item) for item in found]
@@ -62,7 +63,7 @@ async def list_preferences(
     ctx: RunContextWrapper[AgentDeps],
     offset: int = 0,
     limit: int = 20,
-    user_id: int | None = None,
+    user_id: Id | None = None,
 ) -> list[PreferenceRead]:
     """List preferences, oldest first, a page at a time.
 
@@ -75,7 +76,7 @@ async def list_preferences(
     async with deps.lock:
         found = await preferences.list_preferences(
             deps.database,
-            offset=max(offset, 0),
+            offset=min(max(offset, 0), INT_MAX),
             limit=min(max(limit, 1), 50),
             user_id=user_id,
         )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, status
 from app.api.deps import MongoDep, SessionDep
 from app.models.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from app.models.preference import PreferenceCreate, PreferenceRead, PreferenceUpdate
+from app.models.types import INT_MAX, Id
 from app.services import preferences as service
 
 router = APIRouter(prefix="/preferences", tags=["preferences"])
@@ -31,9 +32,9 @@ async def create_preference(
 @router.get("")
 async def list_preferences(
     database: MongoDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    user_id: Annotated[int | None, Query(description="Only those of this User")] = None,
+    user_id: Annotated[Id | None, Query(description="Only those of this User")] = None,
 ) -> Page[PreferenceRead]:
     preferences = await service.list_preferences(
         database, offset=offset, limit=limit, user_id=user_id

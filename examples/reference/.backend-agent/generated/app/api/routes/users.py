@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from app.api.deps import MongoDep, ReadSessionDep, SessionDep
 from app.models.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from app.models.types import INT_MAX, Id
 from app.models.user import UserCreate, UserRead, UserUpdate
 from app.services import users as service
 
@@ -30,7 +31,7 @@ async def create_user(
 @router.get("")
 async def list_users(
     session: ReadSessionDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> Page[UserRead]:
     users = await service.list_users(session, offset=offset, limit=limit)
@@ -40,7 +41,7 @@ async def list_users(
 
 @router.get("/{user_id}", responses=NOT_FOUND)
 async def read_user(
-    user_id: int,
+    user_id: Id,
     session: ReadSessionDep,
 ) -> UserRead:
     user = await service.get_user(session, user_id)
@@ -49,7 +50,7 @@ async def read_user(
 
 @router.patch("/{user_id}", responses=NOT_FOUND)
 async def update_user(
-    user_id: int,
+    user_id: Id,
     data: UserUpdate,
     session: SessionDep,
 ) -> UserRead:
@@ -59,7 +60,7 @@ async def update_user(
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_user(
-    user_id: int,
+    user_id: Id,
     session: SessionDep,
     database: MongoDep,
 ) -> None:
