@@ -20,6 +20,7 @@ from backend_agent.services import LocalMongo, LocalPostgres, local_mongo, local
 from tests.helpers import running_app
 from tests.test_reference import COMMITTED
 
+JSON = {"content-type": "application/json"}
 TIMEOUTS = {
     "DATABASE_POOL_TIMEOUT": "2",
     "DATABASE_CONNECT_TIMEOUT": "2",
@@ -176,6 +177,11 @@ async def test_failure_between_the_writes_of_a_delete_leaves_no_partial_write(
             422,
         ),
         ("/preferences", b'{"user_id": 99999999}', {"content-type": "application/json"}, 422),
+        ("/users", b'{"name": "a\\u0000b", "email": "nul@example.com"}', JSON, 422),
+        ("/preferences", b'{"user_id": 1, "settings": {"k\\u0000": 1}}', JSON, 422),
+        ("/preferences", b'{"user_id": 1, "settings": {"n": 99999999999999999999}}', JSON, 422),
+        ("/users/99999999999", None, {}, 422),
+        ("/users?offset=99999999999999999999", None, {}, 422),
         ("/users/abc", None, {}, 422),
         ("/preferences/not-an-objectid", None, {}, 404),
         ("/users?limit=100000", None, {}, 422),

@@ -95,7 +95,14 @@ class ResourceContext:
 
     @property
     def model_imports(self) -> list[str]:
-        lines = set() if self.is_mongo else {"from sqlmodel import Field, SQLModel"}
+        lines = (
+            set()
+            if self.is_mongo
+            else {
+                "from sqlmodel import Field, SQLModel",
+                "from app.models.types import TableInput",
+            }
+        )
         for field in self.python_fields:
             lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)
         if any(not field.spec.optional for field in self.python_fields):

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, JsonValue
 from pymongo import ASCENDING, IndexModel
 
-from app.models.types import Id, JsonObject, reject_null
+from app.models.types import DocumentInput, Id, JsonObject, reject_null
 
 COLLECTION = "preferences"
 INDEXES: list[IndexModel] = [
@@ -25,7 +25,7 @@ class PreferenceTheme(StrEnum):
     SYSTEM = "system"
 
 
-class PreferenceBase(BaseModel):
+class PreferenceBase(DocumentInput):
     """Fields a client sends and receives; stored in their JSON form."""
 
     theme: PreferenceTheme = Field(default=PreferenceTheme.SYSTEM)
@@ -40,7 +40,7 @@ class PreferenceCreate(PreferenceBase):
     """Input of POST /preferences."""
 
 
-class PreferenceUpdate(BaseModel):
+class PreferenceUpdate(DocumentInput):
     """Input of PATCH /preferences/{id}: fields left out keep their value."""
 
     theme: Annotated[PreferenceTheme | None, AfterValidator(reject_null)] = Field(default=None)

@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, HttpUrl, JsonValue, TypeAdapter
+from pydantic import AfterValidator, BaseModel, HttpUrl, JsonValue, TypeAdapter, model_validator
+from sqlmodel import SQLModel
 
 JSON_MAX_BYTES = 16_384
 JSON_MAX_DEPTH = 8
@@ -74,3 +75,36 @@ HttpUrlStr = Annotated[str, AfterValidator(_check_url)]
 
 JsonObject = Annotated[dict[str, JsonValue], AfterValidator(_check_json)]
 """A free-form JSON object, bounded in size and depth, with keys safe for MongoDB too."""
+
+
+def reject_nul_characters(data: object) -> object:
+    """PostgreSQL text cannot hold U+0000 and MongoDB keys may not: refuse it in any input
+    string (keys included) with a 422, rather than fail in the database with a 500."""
+    if isinstance(data, str) and "\x00" in data:
+        raise ValueError("text may not contain the NUL character (\\u0000)")
+    if isinstance(data, dict):
+        for key, value in data.items():
+            reject_nul_characters(key)
+            reject_nul_characters(value)
+    elif isinstance(data, list):
+        for item in data:
+            reject_nul_characters(item)
+    return data
+
+
+class TableInput(SQLModel):
+    """Base of the schemas clients write into PostgreSQL tables."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: object) -> object:
+        return reject_nul_characters(data)
+
+
+class DocumentInput(BaseModel):
+    """Base of the schemas clients write into MongoDB documents."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: object) -> object:
+        return reject_nul_characters(data)

@@ -5,10 +5,10 @@ from typing import Annotated
 from pydantic import AfterValidator, EmailStr
 from sqlmodel import Field, SQLModel
 
-from app.models.types import reject_null
+from app.models.types import TableInput, reject_null
 
 
-class UserBase(SQLModel):
+class UserBase(TableInput):
     """Fields a client sends and receives."""
 
     name: str = Field(min_length=1, max_length=100)
@@ -27,7 +27,7 @@ class UserCreate(UserBase):
     """Input of POST /users."""
 
 
-class UserUpdate(SQLModel):
+class UserUpdate(TableInput):
     """Input of PATCH /users/{id}: fields left out keep their value."""
 
     name: Annotated[str | None, AfterValidator(reject_null)] = Field(
