@@ -49,6 +49,7 @@ def test_no_input_the_schema_allows_causes_a_server_error(
                     "--workers",
                     "1",
                 ],
+                cwd=tmp_path,
                 capture_output=True,
                 text=True,
                 check=False,
