@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from backend_agent.services import LocalPostgres
@@ -62,9 +64,6 @@ def test_verify_fails_clearly_when_the_database_is_unreachable(shop_project: Pat
 
 
 def test_generated_tests_fail_without_a_database_url(shop_project: Path) -> None:
-    import subprocess
-    import sys
-
     env = {"PATH": "/usr/bin:/bin"}
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_health.py"],
@@ -76,3 +75,14 @@ def test_generated_tests_fail_without_a_database_url(shop_project: Path) -> None
     )
     assert completed.returncode != 0
     assert "DATABASE_URL not set" in completed.stdout
+
+
+def test_verify_names_missing_tools_in_the_project_interpreter(shop_copy: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(shop_copy / ".venv")], check=True
+    )
+    result = verify(shop_copy)
+    assert [step.name for step in result.steps] == ["dependencies"]
+    assert not result.ok
+    assert "lacks" in result.steps[0].summary
+    assert 'pip install -e ".[dev]"' in result.steps[0].summary

@@ -71,6 +71,9 @@ def verify(
     blueprint = load_blueprint(root).blueprint
     python = project_python(root)
     result = VerifyResult(str(root))
+    if missing := _missing_tools(python, root):
+        result.steps.append(missing)
+        return result
     static: list[tuple[str, list[str]]] = [
         ("ruff check", [python, "-m", "ruff", "check", "."]),
         ("ruff format", [python, "-m", "ruff", "format", "--check", "."]),
@@ -85,6 +88,36 @@ def verify(
         database_steps = _database_steps(root, python, blueprint, database_url, mongodb_url)
         result.steps = [future.result() for future in background] + database_steps
     return result
+
+
+# What every step needs importable by the project's interpreter.
+REQUIRED_MODULES = ("ruff", "mypy", "pytest", "alembic", "fastapi", "sqlmodel", "asyncpg", "httpx")
+
+
+def _missing_tools(python: str, root: Path) -> StepResult | None:
+    """A failed step naming what to install, when the interpreter lacks the project's tools."""
+    check = (
+        "import importlib.util, sys; "
+        "print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))"
+    )
+    completed = subprocess.run(
+        [python, "-c", check, *REQUIRED_MODULES],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    missing = completed.stdout.split()
+    if completed.returncode == 0 and not missing:
+        return None
+    return StepResult(
+        "dependencies",
+        False,
+        0.0,
+        f"{python} lacks {', '.join(missing) or 'a working Python'}: run "
+        '`pip install -e ".[dev]"` in the project (or create its .venv), '
+        "or install `backend-agent[project]`",
+    )
 
 
 def _database_steps(
