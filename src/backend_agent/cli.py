@@ -38,9 +38,6 @@ change_app = typer.Typer(help="Change an existing resource.", no_args_is_help=Tr
 app.add_typer(add_app, name="add")
 app.add_typer(remove_app, name="remove")
 app.add_typer(change_app, name="change")
-app.command("check")(audit_commands.check)
-app.command()(ask)
-app.command("rule")(audit_commands.rule)
 console = Console(emoji=False, soft_wrap=True)
 err_console = Console(stderr=True, emoji=False, soft_wrap=True)
 
@@ -358,6 +355,12 @@ def demo(
         return
     with serve.local_databases(directory, database="demo") as environment:
         _run_app(directory, environment, port=port, reload=False)
+
+
+# Registered here so `--help` lists them after the generator's commands.
+app.command("check")(audit_commands.check)
+app.command("rule")(audit_commands.rule)
+app.command()(ask)
 
 
 def _run_app(
