@@ -5,13 +5,16 @@ from typing import Any
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from app.core.config import Settings
 from app.core.errors import ConflictError
 from app.models import preference
 
 logger = logging.getLogger(__name__)
+
+INDEX_CHANGED = {85, 86}
+"""IndexOptionsConflict, IndexKeySpecsConflict: an index of that name exists with other options."""
 
 MongoDatabase = AsyncDatabase[dict[str, Any]]
 """The database handle services take; documents are plain dicts."""
@@ -46,9 +49,21 @@ async def ensure_indexes(database: AsyncDatabase[dict[str, Any]]) -> None:
             if name.startswith(("uq_", "ix_")) and name not in declared:
                 await database[collection].drop_index(name)
                 logger.info("dropped index %s of %s", name, collection)
-        if indexes:
-            await database[collection].create_indexes(indexes)
-            logger.info("indexes of %s are in place", collection)
+        for index in indexes:
+            await _create_index(database, collection, index)
+        logger.info("indexes of %s are in place", collection)
+
+
+async def _create_index(database: MongoDatabase, collection: str, index: IndexModel) -> None:
+    """Create `index`; one of ours whose options changed is dropped and created again."""
+    try:
+        await database[collection].create_indexes([index])
+    except OperationFailure as error:
+        if error.code not in INDEX_CHANGED:
+            raise
+        await database[collection].drop_index(index.document["name"])
+        await database[collection].create_indexes([index])
+        logger.info("index %s of %s changed: re-created", index.document["name"], collection)
 
 
 def conflict_from(error: DuplicateKeyError) -> ConflictError:

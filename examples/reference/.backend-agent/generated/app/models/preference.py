@@ -9,11 +9,15 @@ from pymongo import ASCENDING, IndexModel
 from app.models.types import DocumentInput, Id, JsonObject, reject_null
 
 COLLECTION = "preferences"
+# A unique index covers only values that are set: like PostgreSQL, any number of documents
+# may leave an optional unique field empty.
+SET_VALUE = {"$type": ["string", "int", "long", "double", "bool"]}
 INDEXES: list[IndexModel] = [
     IndexModel(
         [("user_id", ASCENDING)],
         name="uq_preferences_user_id",
         unique=True,
+        partialFilterExpression={"user_id": SET_VALUE},
     ),
 ]
 """Created at start-up; unique ones turn duplicate values into 409 answers."""
