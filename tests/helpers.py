@@ -46,16 +46,23 @@ SHOP_RESOURCES: list[tuple[str, list[str]]] = [
             "updated:datetime:default=now",
             "code:uuid:optional",
             "rating:float:min=0:max=5:optional",
+            "barcode:str:max=20:unique:optional",
         ],
     ),
+]
+SHOP_DOCUMENTS: list[tuple[str, list[str]]] = [
+    ("Review", ["product:ref(Product)", "stars:int:min=1:max=5", "code:str:unique:optional"]),
 ]
 
 
 def generate_shop(root: Path) -> Path:
-    """A project with three resources, one referring to another, covering every field type."""
+    """Three PostgreSQL resources (one referring to another, every field type) and a MongoDB
+    resource referring to one of them."""
     operations.new_project(root, description="A shop.")
     for name, fields in SHOP_RESOURCES:
         operations.add_resource(root, name, fields)
+    for name, fields in SHOP_DOCUMENTS:
+        operations.add_resource(root, name, fields, store="mongo")
     return root
 
 

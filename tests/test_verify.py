@@ -74,7 +74,7 @@ def test_generated_tests_fail_without_a_database_url(shop_project: Path) -> None
         check=False,
     )
     assert completed.returncode != 0
-    assert "DATABASE_URL not set" in completed.stdout
+    assert "DATABASE_URL, MONGODB_URL not set" in completed.stdout
 
 
 def test_verify_names_missing_tools_in_the_project_interpreter(shop_copy: Path) -> None:

@@ -119,7 +119,7 @@ def test_a_conflicting_edit_stops_the_command_or_leaves_markers(shop_copy: Path)
     [
         lambda p: operations.add_field(p, "User", ["nickname:str:optional"], dry_run=True),
         lambda p: operations.remove_field(p, "User", "age", dry_run=True),
-        lambda p: operations.remove_resource(p, "Product", dry_run=True),
+        lambda p: operations.remove_resource(p, "Review", dry_run=True),
         lambda p: operations.change_operations(p, "User", ["read"], dry_run=True),
         lambda p: operations.add_resource(p, "Tag", ["label:str"], dry_run=True),
     ],
@@ -140,9 +140,11 @@ def test_every_writing_command_has_a_dry_run(
 
 def test_undo_removes_the_migration_and_restores_removed_files(shop_copy: Path) -> None:
     before = project_state(shop_copy)
+    operations.remove_resource(shop_copy, "Review")
     outcome = operations.remove_resource(shop_copy, "Product")
     assert outcome.migration is not None
     assert not (shop_copy / "app/models/product.py").exists()
+    operations.undo(shop_copy)
     operations.undo(shop_copy)
     assert project_state(shop_copy) == before
 
