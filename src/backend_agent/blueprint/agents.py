@@ -6,13 +6,12 @@ that call the services of existing resources (`"User.read"`, `"Preference.update
 
 from __future__ import annotations
 
-import keyword
 import re
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from backend_agent.blueprint.names import MAX_NAME_LENGTH, SNAKE_NAME, snake_case
+from backend_agent.blueprint.names import check_snake_name
 from backend_agent.errors import BlueprintError
 
 if TYPE_CHECKING:
@@ -29,16 +28,7 @@ _TOOL = re.compile(r"^(?P<resource>[A-Za-z][A-Za-z0-9]*)\.(?P<operation>[a-z]+)$
 
 def check_agent_name(name: str) -> str | None:
     """Return why `name` cannot name an agent, or None when it can."""
-    if len(name) > MAX_NAME_LENGTH:
-        return f"agent name {name!r} is longer than {MAX_NAME_LENGTH} characters: shorten it"
-    if not SNAKE_NAME.match(name):
-        suggestion = snake_case(re.sub(r"\W", "_", name)).strip("_") or "assistant"
-        return f"agent name {name!r} must be snake_case (letters, digits, _), e.g. {suggestion!r}"
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        return f"agent name {name!r} is a Python keyword: pick another"
-    if name in RESERVED_AGENT_NAMES:
-        return f"agent name {name!r} is reserved by the generated code: pick another"
-    return None
+    return check_snake_name(name, kind="agent", reserved=RESERVED_AGENT_NAMES, example="assistant")
 
 
 def check_tool(tool: str) -> str | None:

@@ -38,18 +38,25 @@ def plural(word: str) -> str:
 MAX_NAME_LENGTH = 40
 
 
+def check_snake_name(name: str, *, kind: str, reserved: frozenset[str], example: str) -> str | None:
+    """Return why `name` cannot name a `kind` (a field, an agent), or None when it can."""
+    if len(name) > MAX_NAME_LENGTH:
+        return f"{kind} name {name!r} is longer than {MAX_NAME_LENGTH} characters: shorten it"
+    if not SNAKE_NAME.match(name):
+        suggestion = snake_case(re.sub(r"\W", "_", name)).strip("_") or example
+        return f"{kind} name {name!r} must be snake_case (letters, digits, _), e.g. {suggestion!r}"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return f"{kind} name {name!r} is a Python keyword: pick another, e.g. {name + '_value'!r}"
+    if name in reserved:
+        return f"{kind} name {name!r} is reserved by the generated code: pick another"
+    return None
+
+
 def check_field_name(name: str) -> str | None:
     """Return why `name` cannot be a field name, or None when it can."""
-    if len(name) > MAX_NAME_LENGTH:
-        return f"field name {name!r} is longer than {MAX_NAME_LENGTH} characters: shorten it"
-    if not SNAKE_NAME.match(name):
-        suggestion = snake_case(re.sub(r"\W", "_", name)).strip("_") or "my_field"
-        return f"field name {name!r} must be snake_case (letters, digits, _), e.g. {suggestion!r}"
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        return f"field name {name!r} is a Python keyword: pick another, e.g. {name + '_value'!r}"
-    if name in RESERVED_FIELD_NAMES or name.startswith("model_"):
+    if name.startswith("model_"):  # Pydantic's namespace on every model
         return f"field name {name!r} is reserved by the generated code: pick another"
-    return None
+    return check_snake_name(name, kind="field", reserved=RESERVED_FIELD_NAMES, example="my_field")
 
 
 def check_resource_name(name: str) -> str | None:
