@@ -243,23 +243,6 @@ ITERATORS: frozenset[str] = frozenset(
 )
 """Return types of yield dependencies: the yielded type is the first argument."""
 
-UNTYPED: frozenset[str] = frozenset(
-    {
-        "typing.Any",
-        "typing_extensions.Any",
-        "builtins.object",
-        "builtins.dict",
-        "builtins.list",
-        "typing.Dict",
-        "typing.List",
-        "typing.Mapping",
-        "collections.abc.Mapping",
-        "typing.MutableMapping",
-        "collections.abc.MutableMapping",
-    }
-)
-"""Types that say nothing about the shape of the data (`dict`, `list` when bare or of `Any`)."""
-
 CONTAINERS: frozenset[str] = frozenset(
     {
         "builtins.dict",
@@ -271,6 +254,15 @@ CONTAINERS: frozenset[str] = frozenset(
     }
 )
 """Generic containers that are untyped when bare, concrete when their arguments are."""
+
+UNTYPED: frozenset[str] = CONTAINERS | {
+    "typing.Any",
+    "typing_extensions.Any",
+    "builtins.object",
+    "typing.MutableMapping",
+    "collections.abc.MutableMapping",
+}
+"""Types that say nothing about the shape of the data (`dict`, `list` when bare or of `Any`)."""
 
 SETTINGS_BASES: frozenset[str] = frozenset(
     {
