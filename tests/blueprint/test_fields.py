@@ -23,6 +23,13 @@ from backend_agent.errors import BlueprintError
         ("level:enum(low|high):default=high", {"default": "high"}),
         ("site:url:default=https://example.com:8080/x", {"default": "https://example.com:8080/x"}),
         ("joined:datetime:default=now", {"default": "now"}),
+        # Modifiers after a default are modifiers, not part of its value.
+        ("at:datetime:default=now:index", {"default": "now", "index": True}),
+        ("level:int:default=3:min=1:optional", {"default": 3, "min": Decimal(1), "optional": True}),
+        (
+            "site:url:default=https://example.com:8080/x:optional",
+            {"default": "https://example.com:8080/x", "optional": True},
+        ),
         ("slug:str:index", {"index": True}),
     ],
 )

@@ -119,6 +119,7 @@ def _default_spelling(value: str | int | float | bool) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+_MODIFIER = re.compile(r"^(optional|unique|index|(min|max|default)=.*)$")
 _TYPE_WITH_ARGUMENT = re.compile(r"^(?P<kind>enum|ref)\((?P<argument>[^()]*)\)$")
 
 
@@ -138,10 +139,10 @@ def parse_field(spec: str) -> FieldSpec:
     while tokens:
         token = tokens.pop(0)
         key, has_value, value = token.partition("=")
-        if key == "default" and tokens:
-            # A default may itself contain ':' (a URL, a time): it takes the rest of the spec.
-            value = ":".join([value, *tokens])
-            tokens = []
+        while key == "default" and tokens and not _MODIFIER.match(tokens[0]):
+            # A default may itself contain ':' (a URL, a time): it takes the pieces after it
+            # up to the next modifier.
+            value = f"{value}:{tokens.pop(0)}"
         _apply_modifier(values, field_type, key, value if has_value else None, spec)
     if field_type is FieldType.REF and name.endswith("_id"):
         relation = name.removesuffix("_id")
