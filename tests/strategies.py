@@ -33,6 +33,7 @@ PLAIN_TYPES = (
 OPERATIONS = ("create", "read", "list", "update", "delete")
 STORES = ("postgres", "mongo")
 NOT_INDEXABLE = frozenset({"json", "list[str]", "text"})
+FEW_VALUES = frozenset({"bool", "enum"})
 RESOURCE_NAMES = (
     "Author",
     "Book",
@@ -122,9 +123,10 @@ def bounds(draw: st.DrawFn, kind: str) -> tuple[str | None, str | None]:
             floor = -(2**31) if low is None else low
             high = draw(st.one_of(st.none(), st.integers(floor, 2**31 - 1)))
         case "float" | "decimal":
-            low_value = draw(st.one_of(st.none(), _decimals(-1_000_000, 1_000_000)))
+            places = 3 if kind == "float" else 2
+            low_value = draw(st.one_of(st.none(), _decimals(-1_000_000, 1_000_000, places)))
             floor = "-1000000" if low_value is None else low_value
-            high_value = draw(st.one_of(st.none(), _decimals(floor, 2_000_000)))
+            high_value = draw(st.one_of(st.none(), _decimals(floor, 2_000_000, places)))
             return low_value, high_value
         case "str" | "list[str]":
             low = draw(st.one_of(st.none(), st.integers(0, 12)))
@@ -138,9 +140,9 @@ def bounds(draw: st.DrawFn, kind: str) -> tuple[str | None, str | None]:
 
 
 @st.composite
-def _decimals(draw: st.DrawFn, low: float | str, high: float | str) -> str:
-    """A number as a user writes it in a spec: whole, or with one to three decimals."""
-    places = draw(st.integers(0, 3))
+def _decimals(draw: st.DrawFn, low: float | str, high: float | str, most_places: int) -> str:
+    """A number as a user writes it in a spec: whole, or with up to `most_places` decimals."""
+    places = draw(st.integers(0, most_places))
     value = draw(st.decimals(low, high, places=places, allow_nan=False, allow_infinity=False))
     return str(value)
 
@@ -164,7 +166,7 @@ def field_spec(draw: st.DrawFn, name: str, kind: str) -> str:
     if draw(st.booleans()):
         modifiers.append("optional")
     if kind not in NOT_INDEXABLE:
-        if draw(st.integers(0, 3)) == 0:
+        if kind not in FEW_VALUES and draw(st.integers(0, 3)) == 0:
             modifiers.append("unique")
         elif draw(st.booleans()):
             modifiers.append("index")
