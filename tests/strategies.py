@@ -174,7 +174,7 @@ def field_spec(draw: st.DrawFn, name: str, kind: str) -> str:
     low, high = draw(bounds(kind))
     if "unique" in modifiers and low is not None and high is not None:
         # A unique field needs room for the rows its tests create.
-        high = str(max(Decimal(high), Decimal(low) + 9))
+        high = str(max(Decimal(high), Decimal(low) + 10))
         if kind == "int" and int(high) > 2**31 - 1:
             modifiers.remove("unique")
     if low is not None:

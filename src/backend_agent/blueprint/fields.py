@@ -343,7 +343,8 @@ def _check_size(field: FieldSpec, size: int) -> None:
 INT_RANGE = (Decimal(-(2**31)), Decimal(2**31 - 1))
 
 
-UNIQUE_MIN_VALUES = 10
+UNIQUE_RANGE = 10
+"""The narrowest range a unique number may have: a few rows must fit in it."""
 
 
 def _check_bounds(field: FieldSpec) -> None:
@@ -354,11 +355,11 @@ def _check_bounds(field: FieldSpec) -> None:
         and field.type in NUMERIC
         and field.min is not None
         and field.max is not None
-        and field.max - field.min + 1 < UNIQUE_MIN_VALUES
+        and field.max - field.min < UNIQUE_RANGE
     ):
         raise BlueprintError(
-            f"field {field.name!r}: unique over min={field.min}..max={field.max} leaves fewer "
-            f"than {UNIQUE_MIN_VALUES} values; widen the range or drop unique"
+            f"field {field.name!r}: unique over min={field.min}..max={field.max} leaves too "
+            f"few values; widen the range to at least {UNIQUE_RANGE} or drop unique"
         )
     if field.type is FieldType.INT and any(
         bound is not None and not INT_RANGE[0] <= bound <= INT_RANGE[1]

@@ -57,10 +57,7 @@ def _string_expression(field: FieldSpec) -> str:
 
 
 def _number_expression(field: FieldSpec) -> str:
-    low = field.min if field.min is not None else Decimal(1)
-    if field.max is not None and low > field.max:
-        # Only a maximum below 1: count from far enough below it.
-        low = max(field.max - _SPREAD, _FLOOR[field.type]) if field.unique else field.max
+    low = _lowest(field)
     if field.type is FieldType.DECIMAL:
         # Two decimal places, as the column stores them, so values compare equal after a read.
         low = low.quantize(Decimal("0.01"))
@@ -80,8 +77,23 @@ _FLOOR = {
 """The lowest value a column of each numeric type holds."""
 
 
+def _lowest(field: FieldSpec) -> Decimal:
+    """Where samples start: the minimum; with only a maximum, far enough below it for
+    unique values to spread (or the maximum itself); else 1."""
+    if field.min is not None:
+        return field.min
+    if field.max is None:
+        return Decimal(1)
+    if field.unique:
+        return max(field.max - _SPREAD, _FLOOR[field.type])
+    return min(field.max, Decimal(1))
+
+
 def _span(field: FieldSpec, low: Decimal) -> int:
-    return int((field.max - low) if field.max is not None else _SPREAD) + 1
+    """How many steps of 1 from `low` stay within the field (a float never quite reaches
+    its maximum: `-6.156 + 9` is 2.8440000000000003)."""
+    steps = int((field.max - low) if field.max is not None else _SPREAD)
+    return steps if field.type is FieldType.FLOAT else steps + 1
 
 
 def _literal(field: FieldSpec, value: Decimal) -> str:
