@@ -20,7 +20,8 @@ from agents import set_tracing_disabled
 from agents.testing import ScriptedModel
 
 from backend_agent import operations
-from backend_agent.agent.session import AskResult, run_ask
+from backend_agent.agent.run import run_ask
+from backend_agent.agent.verdict import AskResult
 from backend_agent.verify import StepResult, VerifyResult
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the sessions live in tests/

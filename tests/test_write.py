@@ -162,7 +162,7 @@ def test_a_failure_while_swapping_files_in_restores_everything(
             raise OSError("disk full")
         real_replace(source, target)
 
-    monkeypatch.setattr("backend_agent.write.os.replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         operations.add_resource(shop_copy, "Tag", ["label:str"])
     monkeypatch.undo()
@@ -174,8 +174,6 @@ KILLED_COMMAND = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from backend_agent import operations
-    import backend_agent.write as write
-
     real_replace = os.replace
     calls = 0
 
@@ -186,7 +184,7 @@ KILLED_COMMAND = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
         real_replace(source, target)
 
-    write.os.replace = replace_then_die
+    os.replace = replace_then_die
     operations.add_resource(Path(sys.argv[1]), "Tag", ["label:str", "weight:int:default=1"])
     """
 )
