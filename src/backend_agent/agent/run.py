@@ -205,7 +205,10 @@ async def _drive(
         result.error = f"the time limit ({time_limit:.0f} s) ran out before the work was verified"
     except BackendAgentError as error:
         result.error = str(error)
-    except (AgentsException, openai.OpenAIError) as error:
+    except AgentsException as error:
+        _absorb_failed_round(result, error, 0)
+        result.error = f"the model call failed: {type(error).__name__}: {_first_line(error)}"
+    except openai.OpenAIError as error:
         result.error = f"the model call failed: {type(error).__name__}: {_first_line(error)}"
     finally:
         await _close_model(agent)

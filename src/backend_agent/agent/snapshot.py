@@ -94,10 +94,15 @@ class FileDiff:
 
     def added_bytes(self) -> int:
         """Bytes of the lines this change adds or rewrites: the code that actually landed."""
+        old = (self.before or b"").splitlines(keepends=True)
+        new = (self.after or b"").splitlines(keepends=True)
+        # autojunk would treat lines repeated in a long file as noise and count them as added
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
         return sum(
-            len(line.encode("utf-8")) - 1
-            for line in self.diff().splitlines(keepends=True)
-            if line.startswith("+") and not line.startswith("+++")
+            len(line)
+            for tag, _, _, start, end in matcher.get_opcodes()
+            if tag in {"insert", "replace"}
+            for line in new[start:end]
         )
 
 

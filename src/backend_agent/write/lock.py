@@ -33,14 +33,15 @@ _held: ContextVar[frozenset[Path]] = ContextVar("held_project_locks", default=fr
 
 
 @contextmanager
-def project_lock(root: Path, command: str, *, wait: float = WAIT_SECONDS) -> Iterator[None]:
+def project_lock(root: Path, command: str, *, wait: float | None = None) -> Iterator[None]:
     """Hold the project's lock for `command` (a label shown to anyone who has to wait).
 
     A folder that is not a project yet (no backend.toml) is not locked: there is no state
     to protect, and creating a state folder there would litter it.
 
     Raises:
-        ProjectBusyError: another command kept the project for longer than `wait` seconds.
+        ProjectBusyError: another command kept the project for longer than `wait` seconds
+            (default `WAIT_SECONDS`).
     """
     root = root.resolve()
     if root in _held.get() or not (root / BLUEPRINT_FILE).is_file():
@@ -50,7 +51,7 @@ def project_lock(root: Path, command: str, *, wait: float = WAIT_SECONDS) -> Ite
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        _acquire(descriptor, path, wait)
+        _acquire(descriptor, path, WAIT_SECONDS if wait is None else wait)
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, json.dumps({"pid": os.getpid(), "command": command}).encode(), 0)
         token = _held.set(_held.get() | {root})
