@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from backend_agent.blueprint import FieldSpec, FieldType, Resource
+from backend_agent.blueprint.fields import DECIMAL_DIGITS, DECIMAL_PLACES
 from backend_agent.blueprint.names import pascal_case, plural, snake_case
-
-DECIMAL_DIGITS = 12
-DECIMAL_PLACES = 2
 
 _ANNOTATIONS = {
     FieldType.STR: "str",
