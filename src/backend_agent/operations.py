@@ -43,8 +43,8 @@ from backend_agent.write import (
     plan_changes,
     project_lock,
     recover,
+    undo_last,
 )
-from backend_agent.write import undo as undo_changes
 
 CONFLICT_MODES = ("stop", "markers")
 logger = logging.getLogger(__name__)
@@ -283,7 +283,7 @@ def apply(
 def undo(root: Path, *, force: bool = False) -> tuple[str, list[str]]:
     """Restore the project as it was before the last command (refused over later edits)."""
     load_project(root)
-    return undo_changes(root, force=force)
+    return undo_last(root, force=force)
 
 
 def _generate(

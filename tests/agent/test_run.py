@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from agents.testing import ScriptedModel, assistant_message, function_call
 from backend_agent import operations
 from backend_agent.agent.run import run_ask
 from backend_agent.agent.verdict import Verdict
-from backend_agent.errors import ProjectError, UsageError
+from backend_agent.errors import ProjectBusyError, ProjectError, UsageError
 from backend_agent.services import LocalPostgres
 from backend_agent.verify import VerifyResult, verify
 from tests.agent.conftest import passing_verifier, tool_outputs, tree
@@ -523,3 +524,42 @@ def test_evolution_and_agent_tools_change_the_project(project: Path) -> None:
     assert "nickname" in (project / "app/models/user.py").read_text()
     assert not (project / "app/models/tag.py").exists()
     assert (project / "app/agents/helper.py").is_file()
+
+
+def test_a_command_started_during_a_run_does_not_work_from_stale_state(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("backend_agent.write.lock.WAIT_SECONDS", 0.2)
+    refused: list[str] = []
+
+    def verifier_while_someone_types_a_command(root: Path) -> VerifyResult:
+        def user_command() -> None:
+            try:
+                operations.add_resource(project, "Tag", ["label:str"])
+            except ProjectBusyError as error:
+                refused.append(str(error))
+
+        typing = threading.Thread(target=user_command)
+        typing.start()
+        typing.join()
+        return passing_verifier(root)
+
+    model = ScriptedModel(
+        [
+            [
+                function_call(
+                    "add_resource",
+                    {"name": "User", "fields": USER_FIELDS, "ops": None, "store": "postgres"},
+                    call_id="add",
+                )
+            ],
+            [assistant_message("Added users.")],
+        ]
+    )
+    result = run_ask(
+        "Add users", project, model=model, verifier=verifier_while_someone_types_a_command
+    )
+    assert result.ok
+    assert refused and "(`ask 'Add users'`, process" in refused[0]
+    blueprint = (project / "backend.toml").read_text()
+    assert "[resources.User]" in blueprint and "[resources.Tag]" not in blueprint

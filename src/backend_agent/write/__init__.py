@@ -15,7 +15,7 @@ from backend_agent.write.changes import (
     conflicts,
     plan_changes,
 )
-from backend_agent.write.history import recover, undo
+from backend_agent.write.history import recover, undo_last
 from backend_agent.write.lock import project_lock
 from backend_agent.write.state import GENERATED_DIR, HISTORY_DIR, JOURNAL, STATE_DIR
 
@@ -31,5 +31,5 @@ __all__ = [
     "plan_changes",
     "project_lock",
     "recover",
-    "undo",
+    "undo_last",
 ]

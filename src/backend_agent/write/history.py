@@ -135,7 +135,7 @@ def recover(root: Path) -> bool:
     return True
 
 
-def undo(root: Path, *, force: bool = False) -> tuple[str, list[str]]:
+def undo_last(root: Path, *, force: bool = False) -> tuple[str, list[str]]:
     """Restore the files and state from before the last command; returns (command, paths).
 
     Files edited since that command are not overwritten unless `force`: undo would lose
