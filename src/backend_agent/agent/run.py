@@ -106,18 +106,10 @@ def run_ask(
     load_blueprint(root)
     listener = progress or _Quiet()
     check = verifier or _verifier(database_url, listener)
-    label = command_label(request)
+    label = _command_label(request)
     result = AskResult(request, root, dry_run)
     with ExitStack() as stack:
-        if dry_run:
-            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ask-")))
-            with project_lock(root, label):
-                history.recover(root)
-                workdir = scratch_copy(root, scratch / root.name)
-        else:
-            stack.enter_context(project_lock(root, label))
-            history.recover(root)
-            workdir = root
+        workdir = _claim(stack, root, label, dry_run=dry_run)
         blueprint = load_blueprint(workdir).blueprint
         before = files_on_disk(workdir)
         entry = None if dry_run else history.save(root, before, label)
@@ -137,7 +129,20 @@ def run_ask(
     return result
 
 
-def command_label(request: str) -> str:
+def _claim(stack: ExitStack, root: Path, label: str, *, dry_run: bool) -> Path:
+    """The folder the run works in: the project, locked until `stack` closes; or, for a
+    dry run, a scratch copy taken under the lock (nobody writes while it is copied)."""
+    if not dry_run:
+        stack.enter_context(project_lock(root, label))
+        history.recover(root)
+        return root
+    scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ask-")))
+    with project_lock(root, label):
+        history.recover(root)
+        return scratch_copy(root, scratch / root.name)
+
+
+def _command_label(request: str) -> str:
     """How a run is named in history and in the lock: `ask 'first words...'`."""
     words = " ".join(request.split())
     shown = words if len(words) <= 60 else words[:57] + "..."
