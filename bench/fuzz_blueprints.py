@@ -45,6 +45,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", nargs="?", type=int, default=20)
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument(
+        "--no-shrink", action="store_true", help="print each failure as drawn, unshrunk"
+    )
     args = parser.parse_args()
     # One mypy cache for every project: the libraries are analysed once, not per project.
     os.environ.setdefault("MYPY_CACHE_DIR", str(Path(tempfile.gettempdir()) / "fuzz-mypy-cache"))
@@ -63,7 +66,9 @@ def main() -> None:
             )
             if not verdict.ok:
                 failures.append((blueprint, verdict))
-        for index, (blueprint, verdict) in enumerate(failures):
+                if args.no_shrink:
+                    print(f"{blueprint.toml()}\n{verdict.output[-3000:]}\n", flush=True)
+        for index, (blueprint, verdict) in enumerate([] if args.no_shrink else failures):
             step = verdict.failed_step
 
             def same_failure(candidate: DrawnBlueprint, step: str = step) -> bool:

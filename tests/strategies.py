@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from hypothesis import strategies as st
 
@@ -171,6 +172,11 @@ def field_spec(draw: st.DrawFn, name: str, kind: str) -> str:
         elif draw(st.booleans()):
             modifiers.append("index")
     low, high = draw(bounds(kind))
+    if "unique" in modifiers and low is not None and high is not None:
+        # A unique field needs room for the rows its tests create.
+        high = str(max(Decimal(high), Decimal(low) + 9))
+        if kind == "int" and int(high) > 2**31 - 1:
+            modifiers.remove("unique")
     if low is not None:
         modifiers.append(f"min={low}")
     if high is not None:

@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
@@ -271,12 +274,92 @@ def parse_default(
     raise BlueprintError(f"field {name!r}: default {value!r} is not {hint}")
 
 
+def parse_backfill(field: FieldSpec, value: str) -> object:
+    """The value rows stored before `field` existed get (`--backfill name=VALUE`): what a
+    default takes, plus dates, UUIDs, ids and JSON for lists and objects, which have no
+    default but need a value on a table that has rows."""
+    try:
+        match field.type:
+            case FieldType.DATE:
+                return date.fromisoformat(value)
+            case FieldType.UUID:
+                return UUID(value)
+            case FieldType.REF:
+                number = int(value)
+                if number < 1:
+                    raise ValueError(number)
+                return number
+            case FieldType.LIST_STR:
+                items = json.loads(value)
+                if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                    raise ValueError(items)
+                _check_size(field, len(items))
+                return items
+            case FieldType.JSON:
+                data = json.loads(value)
+                if not isinstance(data, dict):
+                    raise ValueError(data)
+                return data
+    except ValueError:
+        examples = {
+            FieldType.DATE: "2024-01-31",
+            FieldType.UUID: "00000000-0000-4000-8000-000000000000",
+            FieldType.REF: "an existing id, e.g. 1",
+            FieldType.LIST_STR: '["a", "b"] (JSON)',
+            FieldType.JSON: '{"key": "value"} (JSON)',
+        }
+        raise BlueprintError(
+            f"field {field.name!r}: --backfill {value!r} is not a {field.type} value; "
+            f"write e.g. {examples[field.type]}"
+        ) from None
+    parsed = parse_default(field.name, field.type, value, {"choices": field.choices})
+    _check_backfill_bounds(field, parsed)
+    return parsed
+
+
+def _check_backfill_bounds(field: FieldSpec, value: str | int | float | bool) -> None:
+    """A backfill must be a value the API itself would accept."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, str) and field.type in (FieldType.STR, FieldType.TEXT):
+        size = Decimal(len(value))
+        low = field.min
+        high = None if field.max_length is None else Decimal(field.max_length)
+    elif field.type in NUMERIC:
+        size, low, high = Decimal(str(value)), field.min, field.max
+    else:
+        return
+    if (low is not None and size < low) or (high is not None and size > high):
+        raise BlueprintError(
+            f"field {field.name!r}: --backfill {value!r} is outside the field's bounds"
+        )
+
+
+def _check_size(field: FieldSpec, size: int) -> None:
+    if (field.min is not None and size < field.min) or (field.max is not None and size > field.max):
+        raise ValueError(size)
+
+
 INT_RANGE = (Decimal(-(2**31)), Decimal(2**31 - 1))
+
+
+UNIQUE_MIN_VALUES = 10
 
 
 def _check_bounds(field: FieldSpec) -> None:
     if field.type is FieldType.DECIMAL:
         _check_decimal_fits(field)
+    if (
+        field.unique
+        and field.type in NUMERIC
+        and field.min is not None
+        and field.max is not None
+        and field.max - field.min + 1 < UNIQUE_MIN_VALUES
+    ):
+        raise BlueprintError(
+            f"field {field.name!r}: unique over min={field.min}..max={field.max} leaves fewer "
+            f"than {UNIQUE_MIN_VALUES} values; widen the range or drop unique"
+        )
     if field.type is FieldType.INT and any(
         bound is not None and not INT_RANGE[0] <= bound <= INT_RANGE[1]
         for bound in (field.min, field.max)

@@ -33,6 +33,9 @@ def valid_expression(field: FieldSpec) -> str:
             return 'f"00000000-0000-4000-8000-{n:012d}"'
         case FieldType.ENUM:
             return repr(field.default if isinstance(field.default, str) else field.choices[0])
+        case FieldType.DATE | FieldType.DATETIME if field.unique:
+            # A different year for each n keeps unique values apart.
+            return f'f"{{1000 + n % 8000:04d}}{_FIXED[field.type][5:-1]}"'
         case FieldType.LIST_STR:
             count = max(1, int(field.min or 0))
             if field.max is not None:
@@ -56,7 +59,8 @@ def _string_expression(field: FieldSpec) -> str:
 def _number_expression(field: FieldSpec) -> str:
     low = field.min if field.min is not None else Decimal(1)
     if field.max is not None and low > field.max:
-        low = field.max
+        # Only a maximum below 1: count from far enough below it.
+        low = max(field.max - _SPREAD, _FLOOR[field.type]) if field.unique else field.max
     if field.type is FieldType.DECIMAL:
         # Two decimal places, as the column stores them, so values compare equal after a read.
         low = low.quantize(Decimal("0.01"))
@@ -66,8 +70,18 @@ def _number_expression(field: FieldSpec) -> str:
     return _literal(field, low)
 
 
+_SPREAD = 1_000_000
+"""How many distinct values unique numbers cycle through when the field has no upper bound."""
+_FLOOR = {
+    FieldType.INT: Decimal(-(2**31)),
+    FieldType.FLOAT: Decimal(-(10**15)),
+    FieldType.DECIMAL: Decimal(-(10**10) + 1),
+}
+"""The lowest value a column of each numeric type holds."""
+
+
 def _span(field: FieldSpec, low: Decimal) -> int:
-    return int((field.max - low) if field.max is not None else 1_000_000) + 1
+    return int((field.max - low) if field.max is not None else _SPREAD) + 1
 
 
 def _literal(field: FieldSpec, value: Decimal) -> str:
