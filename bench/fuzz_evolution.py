@@ -27,40 +27,40 @@ def main() -> None:
     parser.add_argument("count", nargs="?", type=int, default=10)
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--verbose", action="store_true", help="print the steps of every sequence")
     args = parser.parse_args()
     print(f"seed {args.seed}: {args.count} sequences of {args.steps} steps")
     results: list[bool] = []
     started = time.perf_counter()
     with local_postgres() as postgres, local_mongo() as mongo, tempfile.TemporaryDirectory() as tmp:
-        for number in range(1, args.count + 1):
-            # One example per seed: each sequence stands alone (its draws depend on the
-            # project its earlier steps made).
-            @settings(
-                max_examples=1,
-                database=None,
-                deadline=None,
-                derandomize=False,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            @seed(args.seed + number)
-            @given(data=st.data())
-            def sequence(data: st.DataObject) -> None:
-                name = f"evolution_{len(results) + 1}"
-                project = start_evolving(
-                    Path(tmp) / name, postgres.create_database(name), mongo.url(), name
-                )
-                taken: list[str] = []
-                problem = walk(project, data.draw, steps=args.steps, log=taken.append)
-                results.append(problem is None)
-                status = "ok" if problem is None else "FAIL"
-                elapsed = time.perf_counter() - started
-                print(f"[{len(results)}/{args.count}] {status} ({elapsed:.0f} s)", flush=True)
-                if problem is not None:
-                    print("\n".join(f"    {step}" for step in taken))
-                    print(f"    -> {problem}\n", flush=True)
 
-            sequence()
+        @settings(
+            max_examples=args.count,
+            database=None,
+            deadline=None,
+            derandomize=False,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @seed(args.seed)
+        @given(data=st.data())
+        def sequence(data: st.DataObject) -> None:
+            name = f"evolution_{len(results) + 1}"
+            project = start_evolving(
+                Path(tmp) / name, postgres.create_database(name), mongo.url(), name
+            )
+            taken: list[str] = []
+            problem = walk(project, data.draw, steps=args.steps, log=taken.append)
+            results.append(problem is None)
+            status = "ok" if problem is None else "FAIL"
+            elapsed = time.perf_counter() - started
+            print(f"[{len(results)}/{args.count}] {status} ({elapsed:.0f} s)", flush=True)
+            if problem is not None or args.verbose:
+                print("\n".join(f"    {step}" for step in taken))
+            if problem is not None:
+                print(f"    -> {problem}\n", flush=True)
+
+        sequence()
     passed = sum(results)
     elapsed = time.perf_counter() - started
     print(f"\n{passed} passed, {len(results) - passed} failed of {len(results)} in {elapsed:.0f} s")

@@ -35,6 +35,12 @@ OPERATIONS = ("create", "read", "list", "update", "delete")
 STORES = ("postgres", "mongo")
 NOT_INDEXABLE = frozenset({"json", "list[str]", "text"})
 FEW_VALUES = frozenset({"bool", "enum"})
+COLUMN_RANGE = {
+    "int": (Decimal(-(2**31)), Decimal(2**31 - 1)),
+    "float": (Decimal(-(10**15)), Decimal(10**15)),
+    "decimal": (Decimal(-(10**10) + 1), Decimal(10**10 - 1)),
+}
+"""What each numeric column holds, where a field gives no bound."""
 RESOURCE_NAMES = (
     "Author",
     "Book",
@@ -172,11 +178,16 @@ def field_spec(draw: st.DrawFn, name: str, kind: str) -> str:
         elif draw(st.booleans()):
             modifiers.append("index")
     low, high = draw(bounds(kind))
-    if "unique" in modifiers and low is not None and high is not None:
-        # A unique field needs room for the rows its tests create.
-        high = str(max(Decimal(high), Decimal(low) + 10))
-        if kind == "int" and int(high) > 2**31 - 1:
-            modifiers.remove("unique")
+    if "unique" in modifiers and kind in COLUMN_RANGE:
+        # A unique number needs room for the rows its tests create: widen, or drop unique.
+        floor, ceiling = COLUMN_RANGE[kind]
+        effective_low = Decimal(low) if low is not None else floor
+        effective_high = Decimal(high) if high is not None else ceiling
+        if effective_high - effective_low < 10:
+            if high is not None and effective_low + 10 <= ceiling:
+                high = str(effective_low + 10)
+            else:
+                modifiers.remove("unique")
     if low is not None:
         modifiers.append(f"min={low}")
     if high is not None:

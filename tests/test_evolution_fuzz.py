@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from itertools import count
 
 import pytest
-from hypothesis import Phase, given, seed, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backend_agent.services import LocalMongo, LocalPostgres, local_mongo
@@ -24,30 +24,21 @@ def mongo() -> Iterator[LocalMongo]:
         yield server
 
 
-@pytest.mark.parametrize("number", range(3))
+_names = count(1)
+
+
+@settings(max_examples=4, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
 def test_random_evolutions_migrate_and_keep_every_row(
-    number: int,
+    data: st.DataObject,
     postgres: LocalPostgres,
     mongo: LocalMongo,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    """Each sequence is one example with its own seed: its draws depend on the project its
-    earlier steps made, so examples cannot share hypothesis's search tree."""
-    runs = count(1)
-
-    @settings(max_examples=1, derandomize=False, phases=[Phase.generate])
-    @seed(number)
-    @given(data=st.data())
-    def sequence(data: st.DataObject) -> None:
-        name = f"evolving_{number}_{next(runs)}"  # hypothesis may replay a failure
-        project = start_evolving(
-            tmp_path_factory.mktemp(name) / name,
-            postgres.create_database(name),
-            mongo.url(),
-            name,
-        )
-        taken: list[str] = []
-        problem = walk(project, data.draw, steps=6, log=taken.append)
-        assert problem is None, "\n".join([*taken, problem])
-
-    sequence()
+    name = f"evolving_{next(_names)}"
+    project = start_evolving(
+        tmp_path_factory.mktemp(name) / name, postgres.create_database(name), mongo.url(), name
+    )
+    taken: list[str] = []
+    problem = walk(project, data.draw, steps=6, log=taken.append)
+    assert problem is None, "\n".join([*taken, problem])

@@ -87,6 +87,7 @@ def test_canonical_spec_round_trips(spec: str) -> None:
         ("flag:bool:unique", "unique would allow only one row per bool value"),
         ("kind:enum(a|b):unique", "unique would allow only one row per enum value"),
         ("seat:int:min=1:max=3:unique", "widen the range to at least 10"),
+        ("code:int:unique:max=-2147483640", "leaves too few values"),
         ("price:decimal:min=478.433", "min=478.433 has more than 2 decimal places"),
         ("price:decimal:default=0.125", "default=0.125 has more than 2 decimal places"),
         ("price:decimal:max=10000000000", "does not fit a decimal field"),

@@ -340,29 +340,34 @@ def _check_size(field: FieldSpec, size: int) -> None:
         raise ValueError(size)
 
 
-INT_RANGE = (Decimal(-(2**31)), Decimal(2**31 - 1))
 
 
 UNIQUE_RANGE = 10
+COLUMN_RANGE = {
+    FieldType.INT: (Decimal(-(2**31)), Decimal(2**31 - 1)),
+    FieldType.FLOAT: (-(Decimal(10) ** 15), Decimal(10) ** 15),
+    FieldType.DECIMAL: (-(Decimal(10) ** 10) + 1, Decimal(10) ** 10 - 1),
+}
+"""What each numeric column holds (for floats, the span samples use), where a field gives
+no bound."""
 """The narrowest range a unique number may have: a few rows must fit in it."""
 
 
 def _check_bounds(field: FieldSpec) -> None:
     if field.type is FieldType.DECIMAL:
         _check_decimal_fits(field)
-    if (
-        field.unique
-        and field.type in NUMERIC
-        and field.min is not None
-        and field.max is not None
-        and field.max - field.min < UNIQUE_RANGE
-    ):
-        raise BlueprintError(
-            f"field {field.name!r}: unique over min={field.min}..max={field.max} leaves too "
-            f"few values; widen the range to at least {UNIQUE_RANGE} or drop unique"
-        )
+    if field.unique and field.type in NUMERIC:
+        floor, ceiling = COLUMN_RANGE[field.type]
+        low = field.min if field.min is not None else floor
+        high = field.max if field.max is not None else ceiling
+        if high - low < UNIQUE_RANGE:
+            raise BlueprintError(
+                f"field {field.name!r}: unique over {low}..{high} leaves too few values; "
+                f"widen the range to at least {UNIQUE_RANGE} or drop unique"
+            )
     if field.type is FieldType.INT and any(
-        bound is not None and not INT_RANGE[0] <= bound <= INT_RANGE[1]
+        bound is not None
+        and not COLUMN_RANGE[FieldType.INT][0] <= bound <= COLUMN_RANGE[FieldType.INT][1]
         for bound in (field.min, field.max)
     ):
         raise BlueprintError(

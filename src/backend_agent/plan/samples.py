@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from backend_agent.blueprint import FieldSpec, FieldType
+from backend_agent.blueprint.fields import COLUMN_RANGE
 
 _FIXED = {
     FieldType.BOOL: "True",
@@ -69,12 +70,6 @@ def _number_expression(field: FieldSpec) -> str:
 
 _SPREAD = 1_000_000
 """How many distinct values unique numbers cycle through when the field has no upper bound."""
-_FLOOR = {
-    FieldType.INT: Decimal(-(2**31)),
-    FieldType.FLOAT: Decimal(-(10**15)),
-    FieldType.DECIMAL: Decimal(-(10**10) + 1),
-}
-"""The lowest value a column of each numeric type holds."""
 
 
 def _lowest(field: FieldSpec) -> Decimal:
@@ -85,7 +80,7 @@ def _lowest(field: FieldSpec) -> Decimal:
     if field.max is None:
         return Decimal(1)
     if field.unique:
-        return max(field.max - _SPREAD, _FLOOR[field.type])
+        return max(field.max - _SPREAD, COLUMN_RANGE[field.type][0])
     return min(field.max, Decimal(1))
 
 
