@@ -11,6 +11,7 @@ import argparse
 import sys
 import tempfile
 import time
+from itertools import count
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -31,6 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"seed {args.seed}: {args.count} sequences of {args.steps} steps")
     results: list[bool] = []
+    names = count(1)  # hypothesis may run an example again: each run gets its own project
     started = time.perf_counter()
     with local_postgres() as postgres, local_mongo() as mongo, tempfile.TemporaryDirectory() as tmp:
 
@@ -45,7 +47,7 @@ def main() -> None:
         @seed(args.seed)
         @given(data=st.data())
         def sequence(data: st.DataObject) -> None:
-            name = f"evolution_{len(results) + 1}"
+            name = f"evolution_{next(names)}"
             project = start_evolving(
                 Path(tmp) / name, postgres.create_database(name), mongo.url(), name
             )

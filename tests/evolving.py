@@ -80,6 +80,11 @@ class Evolving:
                 return f"alembic {' '.join(args)}: {result.stdout[-1500:]}{result.stderr[-1500:]}"
         return None
 
+    def forget_removed(self) -> None:
+        """A removed resource's rows went with its table (or collection)."""
+        present = {resource.name for resource in self.blueprint.resources}
+        self.stored = {name: count for name, count in self.stored.items() if name in present}
+
     def store_a_row_of_each(self) -> None:
         """One more row in every table and one more document in every collection."""
         asyncio.run(self._store(self.blueprint))
@@ -200,7 +205,7 @@ async def _row_value(connection: asyncpg.Connection, spec: FieldSpec, n: int) ->
         case FieldType.UUID:
             return UUID(value)
         case FieldType.DECIMAL:
-            return Decimal(value)
+            return Decimal(str(value))
         case FieldType.FLOAT:
             return float(value)
     return value
@@ -246,6 +251,7 @@ def walk(
             return f"{label}: refused: {error}"
         if problem := project.migrate():
             return f"{label}: {problem}"
+        project.forget_removed()
         project.store_a_row_of_each()
     if problem := project.read_everything():
         return f"reading the stored rows: {problem}"

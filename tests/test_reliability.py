@@ -224,7 +224,16 @@ async def test_an_app_started_while_mongodb_is_down_serves_and_recovers(
             {"content-type": "application/json"},
             422,
         ),
-        ("/preferences", b'{"user_id": 99999999}', {"content-type": "application/json"}, 422),
+        ("/preferences", b'{"user_id": 99999999}', {"content-type": "application/json"}, 409),
+        # Values JSON allows and Python reads, which the answer or the database cannot hold.
+        ("/users", b"NaN", JSON, 422),
+        ("/users", b'{"name": NaN, "email": "nan@example.com"}', JSON, 422),
+        ("/users", b'{"name": "\\ud800", "email": "lone@example.com"}', JSON, 422),
+        ("/preferences", b'{"user_id": 1, "settings": {"\\ud800": 1}}', JSON, 422),
+        ("/preferences", b'{"user_id": 1, "settings": {"f": Infinity}}', JSON, 422),
+        ("/preferences", b'{"user_id": 1, "settings": {"f": 1e400}}', JSON, 422),
+        ("/preferences", b'{"user_id": NaN}', JSON, 422),
+        ("/users", b'{"name": "A", "email": "a@example.com", "x": "\xff"}', JSON, 400),
         ("/users", b'{"name": "a\\u0000b", "email": "nul@example.com"}', JSON, 422),
         ("/preferences", b'{"user_id": 1, "settings": {"k\\u0000": 1}}', JSON, 422),
         ("/preferences", b'{"user_id": 1, "settings": {"n": 99999999999999999999}}', JSON, 422),
@@ -245,6 +254,51 @@ async def test_hostile_input_gets_4xx_with_a_message(
             response = await client.post(path, content=content, headers=headers)
     assert response.status_code == expected, response.text
     assert response.json()["detail"]
+
+
+async def test_patch_with_minus_infinity_is_422_naming_the_field(app: RunningApp) -> None:
+    async with app.client() as client:
+        user_id = await _user(client, "inf@example.com")
+        response = await client.patch(
+            f"/users/{user_id}", content=b'{"name": -Infinity}', headers=JSON
+        )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "name"]
+
+
+async def test_emails_are_unique_whatever_their_case(app: RunningApp) -> None:
+    async with app.client() as client:
+        first = await client.post("/users", json={"name": "Ann", "email": "Ann@Example.com"})
+        again = await client.post("/users", json={"name": "Ann", "email": "ann@example.com"})
+    assert first.status_code == 201, first.text
+    assert first.json()["email"] == "ann@example.com"
+    assert again.status_code == 409
+    assert again.json()["field"] == "email"
+
+
+async def test_wrong_method_lists_every_allowed_one_and_head_works(app: RunningApp) -> None:
+    async with app.client() as client:
+        wrong = await client.put("/users")
+        head = await client.head("/users")
+        get = await client.get("/users")
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "GET, HEAD, POST"
+    assert wrong.json() == {"detail": "Method Not Allowed"}
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+
+
+async def test_an_error_answer_keeps_the_connection_usable(app: RunningApp) -> None:
+    """Every error is JSON sent on a connection the server keeps open: the next request on
+    it is answered, not reset."""
+    transport = httpx.AsyncHTTPTransport(retries=0)
+    async with httpx.AsyncClient(base_url=app.url, transport=transport, timeout=15) as client:
+        refused = await client.post("/users", content=b'{"name": NaN}', headers=JSON)
+        after = await client.get("/health/live")
+    assert refused.status_code == 422
+    assert refused.headers.get("connection", "keep-alive") != "close"
+    assert after.status_code == 200
 
 
 async def test_deeply_nested_settings_are_refused(app: RunningApp) -> None:

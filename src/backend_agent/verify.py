@@ -120,7 +120,17 @@ def verify(
 
 
 # What every step needs importable by the project's interpreter.
-REQUIRED_MODULES = ("ruff", "mypy", "pytest", "alembic", "fastapi", "sqlmodel", "asyncpg", "httpx")
+REQUIRED_MODULES = (
+    "ruff",
+    "mypy",
+    "pytest",
+    "alembic",
+    "fastapi",
+    "sqlmodel",
+    "asyncpg",
+    "httpx",
+    "schemathesis",
+)
 
 
 def _missing_tools(python: str, root: Path) -> StepResult | None:

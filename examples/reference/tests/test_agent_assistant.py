@@ -240,7 +240,7 @@ async def test_a_run_over_the_turn_limit_is_422(
     agent_model.extend([[function_call("get_user", arguments, call_id="call-1")]])
     response = await client.post(RUNS, json={"message": "Keep looking."})
     assert response.status_code == 422, response.text
-    assert "AGENT_MAX_TURNS" in response.json()["detail"]
+    assert "AGENT_MAX_TURNS" in response.json()["detail"][0]["msg"]
 
 
 async def test_each_run_logs_its_usage_without_the_prompt(
@@ -283,7 +283,7 @@ async def test_a_tripped_guardrail_is_422_with_its_reason(
     finally:
         del app.dependency_overrides[get_assistant_agent]
     assert response.status_code == 422, response.text
-    assert "messages may not contain passwords" in response.json()["detail"]
+    assert "messages may not contain passwords" in response.json()["detail"][0]["msg"]
 
 
 async def slow_answer(call: ModelCall) -> list[Any]:

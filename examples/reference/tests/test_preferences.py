@@ -1,8 +1,12 @@
 """preferences through the HTTP API, on a real database."""
 
+import json
+
 from httpx import AsyncClient
 
 from tests import factories
+
+JSON = {"content-type": "application/json"}
 
 
 async def test_create_preference_returns_201_and_the_stored_values(client: AsyncClient) -> None:
@@ -63,6 +67,24 @@ async def test_create_preference_with_invalid_push_notifications_is_422(
     assert response.json()["detail"][0]["loc"][:2] == ["body", "push_notifications"]
 
 
+async def test_create_preference_refuses_language_it_could_not_store(client: AsyncClient) -> None:
+    """JSON can carry it, Python reads it, but it cannot be stored and read back."""
+    payload = await factories.preference_payload(client)
+    payload["language"] = "\ud800"
+    response = await client.post("/preferences", content=json.dumps(payload), headers=JSON)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][:2] == ["body", "language"]
+
+
+async def test_create_preference_refuses_settings_it_could_not_store(client: AsyncClient) -> None:
+    """JSON can carry it, Python reads it, but it cannot be stored and read back."""
+    payload = await factories.preference_payload(client)
+    payload["settings"] = {"key": float("inf")}
+    response = await client.post("/preferences", content=json.dumps(payload), headers=JSON)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][:2] == ["body", "settings"]
+
+
 async def test_duplicate_user_id_is_409_naming_it(client: AsyncClient) -> None:
     first = await factories.create_preference(client)
     payload = await factories.preference_payload(client)
@@ -91,11 +113,11 @@ async def test_settings_refuses_deep_nesting(client: AsyncClient) -> None:
     assert response.status_code == 422
 
 
-async def test_create_preference_with_missing_user_is_422(client: AsyncClient) -> None:
+async def test_create_preference_with_missing_user_is_409_naming_it(client: AsyncClient) -> None:
     payload = await factories.preference_payload(client)
     payload["user_id"] = 999_999
     response = await client.post("/preferences", json=payload)
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["field"] == "user_id"
 
 

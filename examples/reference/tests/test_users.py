@@ -1,8 +1,12 @@
 """users through the HTTP API, on a real database."""
 
+import json
+
 from httpx import AsyncClient
 
 from tests import factories
+
+JSON = {"content-type": "application/json"}
 
 
 async def test_create_user_returns_201_and_the_stored_values(client: AsyncClient) -> None:
@@ -37,6 +41,15 @@ async def test_create_user_with_invalid_email_is_422(client: AsyncClient) -> Non
     response = await client.post("/users", json=payload)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][:2] == ["body", "email"]
+
+
+async def test_create_user_refuses_name_it_could_not_store(client: AsyncClient) -> None:
+    """JSON can carry it, Python reads it, but it cannot be stored and read back."""
+    payload = await factories.user_payload(client)
+    payload["name"] = "\ud800"
+    response = await client.post("/users", content=json.dumps(payload), headers=JSON)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][:2] == ["body", "name"]
 
 
 async def test_duplicate_email_is_409_naming_it(client: AsyncClient) -> None:

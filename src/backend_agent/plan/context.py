@@ -63,6 +63,18 @@ class ResourceContext:
         """MongoDB resources whose documents belong to rows of this (PostgreSQL) resource."""
         return [(r, f) for r, f in self.referrers if r.store is Store.MONGO]
 
+    def error_codes(self, operation: str) -> list[int]:
+        """The error statuses (besides 422) a route of `operation` can answer, for OpenAPI."""
+        writes = operation in ("create", "update")
+        conflicts = bool(self.uniques or self.refs) if writes else (
+            operation == "delete" and any(r.store is Store.POSTGRES for r, _ in self.referrers)
+        )
+        codes = [400] if writes else []
+        codes += [404] if operation in ("read", "update", "delete") else []
+        codes += [409] if conflicts else []
+        codes += [413] if writes else []
+        return [*codes, 503]
+
     def deps(self, operation: str) -> list[tuple[str, str]]:
         """The handles (name, dependency alias) a route passes to the service, in order."""
         if not self.is_mongo:
@@ -108,6 +120,22 @@ class ResourceContext:
         return [field for field in self.python_fields if field.spec.type is FieldType.REF]
 
     @property
+    def hostile(self) -> list[tuple[PythonField, str]]:
+        """Values JSON carries and Python reads that no database keeps as sent, one per kind
+        of field: (field, Python expression of the value)."""
+        values = {
+            FieldType.STR: '"\\ud800"',
+            FieldType.TEXT: '"\\ud800"',
+            FieldType.FLOAT: 'float("nan")',
+            FieldType.DATETIME: '"9999-12-31T23:59:59-14:00"',
+            FieldType.JSON: '{"key": float("inf")}',
+        }
+        found: dict[FieldType, PythonField] = {}
+        for field in self.python_fields:
+            found.setdefault(field.spec.type, field)
+        return [(field, values[kind]) for kind, field in found.items() if kind in values]
+
+    @property
     def bson_types(self) -> list[tuple[str, str]]:
         """MongoDB fields whose stored BSON type the tests check: (name, Python class the
         driver reads it as without the app's codecs)."""
@@ -132,15 +160,10 @@ class ResourceContext:
         lines = (
             set()
             if self.is_mongo
-            else {
-                "from sqlmodel import Field, SQLModel",
-                "from app.models.types import TableInput",
-            }
+            else {"from sqlmodel import Field, SQLModel"}
         )
         for field in self.all_fields:
             lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)
-        if any(not field.spec.optional for field in self.python_fields):
-            lines.update({"from typing import Annotated", "from pydantic import AfterValidator"})
         return sorted(lines)
 
     @property

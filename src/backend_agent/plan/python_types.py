@@ -13,25 +13,39 @@ from backend_agent.blueprint import FieldSpec, FieldType, Resource, Store
 from backend_agent.blueprint.fields import DECIMAL_DIGITS, DECIMAL_PLACES
 from backend_agent.blueprint.names import pascal_case, plural, snake_case
 
+EMAIL_MAX_LENGTH = 254
+
 _ANNOTATIONS = {
-    FieldType.STR: "str",
-    FieldType.TEXT: "str",
-    FieldType.INT: "int",
-    FieldType.FLOAT: "float",
-    FieldType.DECIMAL: "Decimal",
-    FieldType.BOOL: "bool",
-    FieldType.DATE: "date",
-    FieldType.DATETIME: "AwareDatetime",
-    FieldType.UUID: "UUID",
-    FieldType.EMAIL: "EmailStr",
+    FieldType.STR: "Text",
+    FieldType.TEXT: "Text",
+    FieldType.INT: "Integer",
+    FieldType.FLOAT: "FiniteFloat",
+    FieldType.DECIMAL: "DecimalInput",
+    FieldType.BOOL: "StrictBool",
+    FieldType.DATE: "StoredDate",
+    FieldType.DATETIME: "StoredDatetime",
+    FieldType.UUID: "StoredUuid",
+    FieldType.EMAIL: "Email",
     FieldType.URL: "HttpUrlStr",
     FieldType.JSON: "JsonObject",
-    FieldType.LIST_STR: "list[str]",
-    FieldType.REF: "Id",
+    FieldType.LIST_STR: "list[Text]",
+    FieldType.REF: "RefId",
 }
+"""Input types: exactly what the OpenAPI schema says (a JSON integer, not "5"; a date as a
+string, not a number), and only what the databases can store."""
 
-# Output types where the input type only adds validation (emails, URLs, bounded JSON).
+# Output types where the input type only adds validation (text, emails, URLs, bounded JSON).
 _READ_ANNOTATIONS = {
+    FieldType.INT: "int",
+    FieldType.BOOL: "bool",
+    FieldType.DATE: "date",
+    FieldType.UUID: "UUID",
+    FieldType.FLOAT: "float",
+    FieldType.DECIMAL: "DecimalOutput",
+    FieldType.STR: "str",
+    FieldType.TEXT: "str",
+    FieldType.LIST_STR: "list[str]",
+    FieldType.DATETIME: "AwareDatetime",
     FieldType.REF: "int",
     FieldType.EMAIL: "str",
     FieldType.URL: "str",
@@ -49,17 +63,28 @@ _BSON_TYPES = {
     FieldType.BOOL: "bool",
 }
 
-# The imports each annotation needs.
+# The imports each annotation needs (input and Read schemas; ruff drops the unused ones).
 _ANNOTATION_IMPORTS = {
-    FieldType.DECIMAL: ["from decimal import Decimal"],
-    FieldType.DATE: ["from datetime import date"],
-    FieldType.DATETIME: ["from pydantic import AwareDatetime"],
-    FieldType.UUID: ["from uuid import UUID"],
-    FieldType.EMAIL: ["from pydantic import EmailStr"],
+    FieldType.STR: ["from app.models.types import Text"],
+    FieldType.TEXT: ["from app.models.types import Text"],
+    FieldType.LIST_STR: ["from app.models.types import Text"],
+    FieldType.INT: ["from app.models.types import INT_MAX, INT_MIN, Integer"],
+    FieldType.BOOL: ["from pydantic import StrictBool"],
+    FieldType.FLOAT: ["from app.models.types import FiniteFloat"],
+    FieldType.DECIMAL: [
+        "from decimal import Decimal",
+        "from app.models.types import DecimalInput, DecimalOutput",
+    ],
+    FieldType.DATE: ["from datetime import date", "from app.models.types import StoredDate"],
+    FieldType.DATETIME: [
+        "from app.models.types import StoredDatetime",
+        "from pydantic import AwareDatetime",
+    ],
+    FieldType.UUID: ["from uuid import UUID", "from app.models.types import StoredUuid"],
+    FieldType.EMAIL: ["from app.models.types import Email"],
     FieldType.URL: ["from app.models.types import HttpUrlStr"],
     FieldType.JSON: ["from app.models.types import JsonObject", "from pydantic import JsonValue"],
-    FieldType.REF: ["from app.models.types import Id"],
-    FieldType.INT: ["from app.models.types import INT_MAX, INT_MIN"],
+    FieldType.REF: ["from app.models.types import RefId"],
     FieldType.ENUM: ["from enum import StrEnum"],
 }
 
@@ -79,7 +104,14 @@ _COLUMN_TYPES = {
 
 # Column types SQLModel would not infer from the annotation alone.
 _EXPLICIT_SA_TYPES = frozenset(
-    {FieldType.TEXT, FieldType.DATETIME, FieldType.JSON, FieldType.LIST_STR, FieldType.ENUM}
+    {
+        FieldType.TEXT,
+        FieldType.DATETIME,
+        FieldType.JSON,
+        FieldType.LIST_STR,
+        FieldType.ENUM,
+        FieldType.EMAIL,  # validated to 254 characters, stored in a column of 255
+    }
 )
 
 
@@ -141,7 +173,7 @@ class PythonField:
         """In the Update schema every field may be left out; null only clears optional ones."""
         if self.spec.optional:
             return f"{self.python_type} | None"
-        return f"Annotated[{self.python_type} | None, AfterValidator(reject_null)]"
+        return f"Patch[{self.python_type}]"
 
     @property
     def column_type(self) -> str:
@@ -162,7 +194,10 @@ class PythonField:
             if spec.max_length is not None or spec.max is not None:
                 limit = spec.max_length if spec.type is not FieldType.LIST_STR else spec.max
                 args.append(f"max_length={int(limit)}")  # type: ignore[arg-type]
-        elif spec.type in (FieldType.EMAIL, FieldType.URL):
+        elif spec.type is FieldType.EMAIL:
+            # The longest address email-validator accepts (the column holds 255).
+            args.append(f"max_length={EMAIL_MAX_LENGTH}")
+        elif spec.type is FieldType.URL:
             args.append(f"max_length={spec.max_length}")
         elif spec.type in (FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL):
             limits = (("ge", spec.min, "INT_MIN"), ("le", spec.max, "INT_MAX"))
@@ -233,7 +268,7 @@ class PythonField:
         """Import lines the field's annotation and column need (ruff merges and sorts them)."""
         found = list(_ANNOTATION_IMPORTS.get(self.spec.type, []))
         if self.python_type == "DocumentDatetime":
-            found = ["from app.models.types import DocumentDatetime"]
+            found = ["from app.models.types import DocumentDatetime", "from pydantic import AwareDatetime"]
         if self.spec.default == "now":
             found.append("from app.models.types import utc_now")
         if self.spec.type in _EXPLICIT_SA_TYPES or self.spec.type is FieldType.TEXT:
@@ -241,7 +276,7 @@ class PythonField:
         if self.spec.type in (FieldType.JSON, FieldType.LIST_STR):
             found.append("from sqlalchemy.dialects import postgresql")
         if not self.spec.optional:
-            found.append("from app.models.types import reject_null")
+            found.append("from app.models.types import Patch")
         return found
 
 

@@ -60,9 +60,11 @@ def _string_expression(field: FieldSpec) -> str:
 def _number_expression(field: FieldSpec) -> str:
     low = _lowest(field)
     if field.type is FieldType.DECIMAL:
-        # Two decimal places, as the column stores them, so values compare equal after a read.
+        # A JSON number with two decimal places, as the column stores them.
         low = low.quantize(Decimal("0.01"))
-        return f'f"{{{low} + n % {_span(field, low)}:.2f}}"' if field.unique else f'"{low}"'
+        if field.unique:
+            return f"round({float(low)!r} + n % {_span(field, low)}, 2)"
+        return repr(float(low))
     if field.unique:
         return f"{_literal(field, low)} + n % {_span(field, low)}"
     return _literal(field, low)

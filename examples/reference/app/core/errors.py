@@ -19,7 +19,8 @@ class ConflictError(DomainError):
 
 
 class InvalidReferenceError(DomainError):
-    """The input points at something that does not exist."""
+    """The input points at something that does not exist (409: the request is well-formed,
+    the stored data lacks what it names)."""
 
 
 class UnavailableError(DomainError):

@@ -1,18 +1,16 @@
 """User: its table and the schemas of its API."""
 
-from typing import Annotated
-
-from pydantic import AfterValidator, EmailStr
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.models.types import TableInput, reject_null
+from app.models.types import Email, Patch, Text
 
 
-class UserBase(TableInput):
+class UserBase(SQLModel):
     """Fields a client sends and receives."""
 
-    name: str = Field(min_length=1, max_length=100)
-    email: EmailStr = Field(max_length=255, unique=True)
+    name: Text = Field(min_length=1, max_length=100)
+    email: Email = Field(max_length=254, unique=True, sa_type=sa.String(length=255))
 
 
 class User(UserBase, table=True):
@@ -27,15 +25,11 @@ class UserCreate(UserBase):
     """Input of POST /users."""
 
 
-class UserUpdate(TableInput):
+class UserUpdate(SQLModel):
     """Input of PATCH /users/{id}: fields left out keep their value."""
 
-    name: Annotated[str | None, AfterValidator(reject_null)] = Field(
-        default=None, min_length=1, max_length=100
-    )
-    email: Annotated[EmailStr | None, AfterValidator(reject_null)] = Field(
-        default=None, max_length=255
-    )
+    name: Patch[Text] = Field(default=None, min_length=1, max_length=100)
+    email: Patch[Email] = Field(default=None, max_length=254)
 
 
 class UserRead(SQLModel):

@@ -8,7 +8,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from app.api.errors import register_exception_handlers
-from app.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.api.middleware import (
+    BodySizeLimitMiddleware,
+    HeadAsGetMiddleware,
+    InternalErrorMiddleware,
+    RequestIdMiddleware,
+)
+from app.api.openapi import App
 from app.api.router import api_router
 from app.core.config import Settings, get_settings
 from app.core.logging import configure_logging
@@ -48,10 +54,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own settings."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    app = FastAPI(title=settings.app_name, lifespan=lifespan)
+    app = App(title=settings.app_name, lifespan=lifespan)
     app.state.settings = settings
     register_exception_handlers(app)
+    # The last added runs first: request ids cover everything, errors of all below are JSON.
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(api_router)
     return app

@@ -3,23 +3,21 @@
 Thin: validate input, call the service, shape the response.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from app.api.deps import MongoDep, SessionDep
+from app.api.responses import errors
 from app.models.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from app.models.preference import PreferenceCreate, PreferenceRead, PreferenceUpdate
 from app.models.types import INT_MAX, Id
 from app.services import preferences as service
 
 router = APIRouter(prefix="/preferences", tags=["preferences"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    status.HTTP_404_NOT_FOUND: {"description": "No Preference with this id"}
-}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(400, 409, 413, 503))
 async def create_preference(
     data: PreferenceCreate,
     database: MongoDep,
@@ -29,7 +27,7 @@ async def create_preference(
     return preference
 
 
-@router.get("")
+@router.get("", responses=errors(503))
 async def list_preferences(
     database: MongoDep,
     offset: Annotated[int, Query(ge=0, le=INT_MAX)] = 0,
@@ -42,7 +40,7 @@ async def list_preferences(
     return Page[PreferenceRead](items=preferences, offset=offset, limit=limit)
 
 
-@router.get("/{preference_id}", responses=NOT_FOUND)
+@router.get("/{preference_id}", responses=errors(404, 503))
 async def read_preference(
     preference_id: str,
     database: MongoDep,
@@ -51,7 +49,7 @@ async def read_preference(
     return preference
 
 
-@router.patch("/{preference_id}", responses=NOT_FOUND)
+@router.patch("/{preference_id}", responses=errors(400, 404, 409, 413, 503))
 async def update_preference(
     preference_id: str,
     data: PreferenceUpdate,
@@ -62,7 +60,11 @@ async def update_preference(
     return preference
 
 
-@router.delete("/{preference_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+@router.delete(
+    "/{preference_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(404, 503),
+)
 async def delete_preference(
     preference_id: str,
     database: MongoDep,

@@ -3,23 +3,21 @@
 Thin: validate input, call the service, shape the response.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from app.api.deps import MongoDep, ReadSessionDep, SessionDep
+from app.api.responses import errors
 from app.models.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from app.models.types import INT_MAX, Id
 from app.models.user import UserCreate, UserRead, UserUpdate
 from app.services import users as service
 
 router = APIRouter(prefix="/users", tags=["users"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    status.HTTP_404_NOT_FOUND: {"description": "No User with this id"}
-}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(400, 409, 413, 503))
 async def create_user(
     data: UserCreate,
     session: SessionDep,
@@ -28,7 +26,7 @@ async def create_user(
     return UserRead.model_validate(user)
 
 
-@router.get("")
+@router.get("", responses=errors(503))
 async def list_users(
     session: ReadSessionDep,
     offset: Annotated[int, Query(ge=0, le=INT_MAX)] = 0,
@@ -39,7 +37,7 @@ async def list_users(
     return Page[UserRead](items=items, offset=offset, limit=limit)
 
 
-@router.get("/{user_id}", responses=NOT_FOUND)
+@router.get("/{user_id}", responses=errors(404, 503))
 async def read_user(
     user_id: Id,
     session: ReadSessionDep,
@@ -48,7 +46,7 @@ async def read_user(
     return UserRead.model_validate(user)
 
 
-@router.patch("/{user_id}", responses=NOT_FOUND)
+@router.patch("/{user_id}", responses=errors(400, 404, 409, 413, 503))
 async def update_user(
     user_id: Id,
     data: UserUpdate,
@@ -58,7 +56,11 @@ async def update_user(
     return UserRead.model_validate(user)
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(404, 503),
+)
 async def delete_user(
     user_id: Id,
     session: SessionDep,

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from pymongo.asynchronous.database import AsyncDatabase
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
 from app.core.errors import UnavailableError
 from app.db.mongo import IndexState
+from app.models.agents import AgentRunRequest
 from app.services import agents as agent_service
 
 if TYPE_CHECKING:
@@ -25,15 +27,25 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed once after the handler, rolled back on any error.
 
     Declared with `scope="function"`, so the commit happens before the response is sent:
-    a failed commit becomes an error response, never a success for data that was lost.
+    a failed commit becomes an error response, never a success for data that was lost. A
+    commit whose answer was lost may or may not have been applied, and the client is told so.
     """
     async with request.app.state.sessionmaker() as session:
         try:
             yield session
-            await session.commit()
         except BaseException:
             await session.rollback()
             raise
+        try:
+            await session.commit()
+        except (OperationalError, InterfaceError, UnavailableError) as error:
+            raise UnavailableError(OUTCOME_UNKNOWN) from error
+
+
+OUTCOME_UNKNOWN = (
+    "the database did not confirm the change: it may or may not have been applied; "
+    "read it back, or retry with the same Idempotency-Key"
+)
 
 
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -85,7 +97,16 @@ async def get_app_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-async def get_agent_model(request: Request, settings: SettingsDep) -> "Model":
+async def get_run_request(body: AgentRunRequest) -> AgentRunRequest:
+    """A run's input, validated. The model depends on it, so a malformed request is a 422
+    (a client error) even while no model is configured (503)."""
+    return body
+
+
+AgentRunDep = Annotated[AgentRunRequest, Depends(get_run_request)]
+
+
+async def get_agent_model(request: Request, settings: SettingsDep, _run: AgentRunDep) -> "Model":
     """The model agents run on, built from settings on first use and kept for the app's life.
 
     This is the seam for tests: they override it with an offline `agents.testing.ScriptedModel`.

@@ -1,12 +1,11 @@
 """Preference: documents of the `preferences` collection and the schemas of its API."""
 
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, JsonValue
+from pydantic import BaseModel, Field, JsonValue, StrictBool
 from pymongo import ASCENDING, IndexModel
 
-from app.models.types import DocumentInput, Id, JsonObject, reject_null
+from app.models.types import JsonObject, Patch, RefId, Text
 
 COLLECTION = "preferences"
 INDEXES: list[IndexModel] = [
@@ -28,32 +27,30 @@ class PreferenceTheme(StrEnum):
     SYSTEM = "system"
 
 
-class PreferenceBase(DocumentInput):
+class PreferenceBase(BaseModel):
     """Fields a client sends and receives."""
 
     theme: PreferenceTheme = Field(default=PreferenceTheme.SYSTEM)
-    language: str = Field(default="en", min_length=2, max_length=16)
-    email_notifications: bool = Field(default=True)
-    push_notifications: bool = Field(default=False)
+    language: Text = Field(default="en", min_length=2, max_length=16)
+    email_notifications: StrictBool = Field(default=True)
+    push_notifications: StrictBool = Field(default=False)
     settings: JsonObject | None = Field(default=None)
-    user_id: Id
+    user_id: RefId
 
 
 class PreferenceCreate(PreferenceBase):
     """Input of POST /preferences."""
 
 
-class PreferenceUpdate(DocumentInput):
+class PreferenceUpdate(BaseModel):
     """Input of PATCH /preferences/{id}: fields left out keep their value."""
 
-    theme: Annotated[PreferenceTheme | None, AfterValidator(reject_null)] = Field(default=None)
-    language: Annotated[str | None, AfterValidator(reject_null)] = Field(
-        default=None, min_length=2, max_length=16
-    )
-    email_notifications: Annotated[bool | None, AfterValidator(reject_null)] = Field(default=None)
-    push_notifications: Annotated[bool | None, AfterValidator(reject_null)] = Field(default=None)
+    theme: Patch[PreferenceTheme] = Field(default=None)
+    language: Patch[Text] = Field(default=None, min_length=2, max_length=16)
+    email_notifications: Patch[StrictBool] = Field(default=None)
+    push_notifications: Patch[StrictBool] = Field(default=None)
     settings: JsonObject | None = Field(default=None)
-    user_id: Annotated[Id | None, AfterValidator(reject_null)] = Field(default=None)
+    user_id: Patch[RefId] = Field(default=None)
 
 
 class PreferenceRead(BaseModel):

@@ -1,5 +1,7 @@
-"""ASGI middleware: a request id on every request, and a cap on body size."""
+"""ASGI middleware: a request id on every request, a cap on body size, HEAD answered like
+GET, and a JSON 500 for what nothing else caught."""
 
+import logging
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -7,6 +9,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.logging import request_id
 
 REQUEST_ID_HEADER = b"x-request-id"
+INTERNAL_ERROR = b'{"detail":"internal error"}'
+
+logger = logging.getLogger(__name__)
 
 
 class RequestIdMiddleware:
@@ -88,11 +93,65 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _too_large(send: Send) -> None:
-    body = b'{"detail":"request body too large"}'
-    await send({
-        "type": "http.response.start",
-        "status": 413,
-        "headers": [(b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode())],
-    })
+    await send_json(send, 413, b'{"detail":"request body too large"}')
+
+
+async def send_json(send: Send, status: int, body: bytes) -> None:
+    """A whole JSON answer, sent from middleware (nothing below it has answered)."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
+
+
+class HeadAsGetMiddleware:
+    """HEAD answers what GET would, headers only (RFC 9110), wherever GET is served."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class InternalErrorMiddleware:
+    """An error nothing handled is logged and answered with a JSON 500; the connection stays
+    usable (the server would close it after its own plain-text 500)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            await send_json(send, 500, INTERNAL_ERROR)

@@ -5,21 +5,23 @@ Thin: validate input, call the agent service, shape the response.
 """
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from app.api.deps import (
     AgentModelDep,
+    AgentRunDep,
     MongoDep,
     SessionDep,
     SettingsDep,
     StreamSessionDep,
 )
 from app.api.errors import error_status
+from app.api.responses import errors
 from app.core.errors import DomainError
-from app.models.agents import CONVERSATION_ID_PATTERN, AgentAnswer, AgentError, AgentRunRequest
+from app.models.agents import CONVERSATION_ID_PATTERN, AgentAnswer, AgentError
 from app.services import agents as service
 from app.services.agents import AgentDeps, import_lazily
 
@@ -29,14 +31,8 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/agents", tags=["agents"])
 
 ConversationIdPath = Annotated[str, Path(pattern=CONVERSATION_ID_PATTERN)]
-RUN_ERRORS: dict[int | str, dict[str, Any]] = {
-    status.HTTP_422_UNPROCESSABLE_CONTENT: {
-        "description": "Invalid input, a guardrail refused it, or the run took too many turns"
-    },
-    status.HTTP_502_BAD_GATEWAY: {"description": "The model provider failed"},
-    status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "The model is not configured"},
-    status.HTTP_504_GATEWAY_TIMEOUT: {"description": "The run took longer than allowed"},
-}
+RUN_ERRORS = errors(400, 413, 502, 503, 504)
+"""Besides 422: invalid input, a guardrail's refusal, or a run over its turns."""
 
 
 async def get_assistant_agent() -> "Agent[AgentDeps]":
@@ -53,7 +49,7 @@ AssistantAgentDep = Annotated["Agent[AgentDeps]", Depends(get_assistant_agent)]
 @router.post("/assistant/runs", responses=RUN_ERRORS)
 async def run_assistant(
     agent: AssistantAgentDep,
-    body: AgentRunRequest,
+    body: AgentRunDep,
     session: SessionDep,
     database: MongoDep,
     model: AgentModelDep,
@@ -68,7 +64,7 @@ async def run_assistant(
 @router.post("/assistant/runs/stream", response_class=EventSourceResponse, responses=RUN_ERRORS)
 async def stream_assistant(
     agent: AssistantAgentDep,
-    body: AgentRunRequest,
+    body: AgentRunDep,
     session: StreamSessionDep,
     database: MongoDep,
     model: AgentModelDep,
@@ -88,7 +84,11 @@ async def stream_assistant(
         yield ServerSentEvent(data=failure, event=failure.event)
 
 
-@router.delete("/assistant/conversations/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/assistant/conversations/{conversation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(503),
+)
 async def delete_assistant_conversation(
     conversation_id: ConversationIdPath, database: MongoDep, settings: SettingsDep
 ) -> None:
