@@ -340,8 +340,6 @@ def _check_size(field: FieldSpec, size: int) -> None:
         raise ValueError(size)
 
 
-
-
 UNIQUE_RANGE = 10
 COLUMN_RANGE = {
     FieldType.INT: (Decimal(-(2**31)), Decimal(2**31 - 1)),

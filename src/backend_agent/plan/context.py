@@ -66,8 +66,12 @@ class ResourceContext:
     def error_codes(self, operation: str) -> list[int]:
         """The error statuses (besides 422) a route of `operation` can answer, for OpenAPI."""
         writes = operation in ("create", "update")
-        conflicts = bool(self.uniques or self.refs) if writes else (
-            operation == "delete" and any(r.store is Store.POSTGRES for r, _ in self.referrers)
+        conflicts = (
+            bool(self.uniques or self.refs)
+            if writes
+            else (
+                operation == "delete" and any(r.store is Store.POSTGRES for r, _ in self.referrers)
+            )
         )
         codes = [400] if writes else []
         codes += [404] if operation in ("read", "update", "delete") else []
@@ -157,11 +161,7 @@ class ResourceContext:
 
     @property
     def model_imports(self) -> list[str]:
-        lines = (
-            set()
-            if self.is_mongo
-            else {"from sqlmodel import Field, SQLModel"}
-        )
+        lines = set() if self.is_mongo else {"from sqlmodel import Field, SQLModel"}
         for field in self.all_fields:
             lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)
         return sorted(lines)

@@ -268,7 +268,10 @@ class PythonField:
         """Import lines the field's annotation and column need (ruff merges and sorts them)."""
         found = list(_ANNOTATION_IMPORTS.get(self.spec.type, []))
         if self.python_type == "DocumentDatetime":
-            found = ["from app.models.types import DocumentDatetime", "from pydantic import AwareDatetime"]
+            found = [
+                "from app.models.types import DocumentDatetime",
+                "from pydantic import AwareDatetime",
+            ]
         if self.spec.default == "now":
             found.append("from app.models.types import utc_now")
         if self.spec.type in _EXPLICIT_SA_TYPES or self.spec.type is FieldType.TEXT:
