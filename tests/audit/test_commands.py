@@ -70,6 +70,17 @@ def test_ruff_runs_by_default(project: Path) -> None:
     assert result.exit_code == 1
 
 
+@pytest.mark.parametrize("name", ["types.py", "enum.py", "logging.py"])
+def test_modules_named_like_the_standard_library_do_not_break_ruff(
+    project: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / name).write_text("import typing as t\n\n\ndef f() -> None:\n    print(t.Any)\n")
+    monkeypatch.chdir(project)
+    result = runner.invoke(app, ["check", ".", "--format", "json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert [item["code"] for item in json.loads(result.output)] == ["T201"]
+
+
 def test_fix_then_clean(project: Path) -> None:
     path = project / "values.py"
     path.write_text("A = 1  # noqa: BA301\n")

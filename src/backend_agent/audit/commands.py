@@ -21,9 +21,9 @@ from backend_agent.audit.reporters.json import render_json
 from backend_agent.audit.reporters.rule_doc import render_rule
 from backend_agent.audit.reporters.sarif import render_sarif
 from backend_agent.audit.reporters.text import render_text
-from backend_agent.audit.ruff import ruff_command
 from backend_agent.audit.runner import run_check
 from backend_agent.errors import UsageError
+from backend_agent.ruff_binary import ruff_command
 
 
 def check(

@@ -6,18 +6,16 @@ join the report under ruff's own codes, with its fixes and documentation links.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from backend_agent.audit.finding import Applicability, Edit, Finding, Fix
 from backend_agent.errors import UsageError
+from backend_agent.ruff_binary import ruff_command
 
 _CODE = re.compile(r"^[A-Z]+[0-9]+$")
 _TEST_CODES = '["S101", "S105", "S106"]'
@@ -26,20 +24,6 @@ TEST_IGNORES = (
     f'"**/conftest.py" = {_TEST_CODES}}}'
 )
 """Asserts and throwaway passwords are how tests are written; ruff's S rules would flood them."""
-
-
-def ruff_command() -> list[str]:
-    """How to run ruff: the installed module with this interpreter, else the binary on PATH.
-
-    Raises:
-        UsageError: ruff is not installed.
-    """
-    if importlib.util.find_spec("ruff") is not None:
-        return [sys.executable, "-m", "ruff"]
-    binary = shutil.which("ruff")
-    if binary is not None:
-        return [binary]
-    raise UsageError("ruff is not installed: `pip install ruff`, or pass --no-ruff")
 
 
 class RuffRun:
