@@ -6,19 +6,22 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from backend_agent import __version__, operations, reference, serve
+from backend_agent import __version__
 from backend_agent.agent.command import ask
 from backend_agent.audit import commands as audit_commands
-from backend_agent.blueprint import BLUEPRINT_FILE
 from backend_agent.errors import BackendAgentError, UsageError
-from backend_agent.operations import Outcome
-from backend_agent.report import print_diff, print_verification
-from backend_agent.verify import verify as run_verify
+
+if TYPE_CHECKING:
+    from backend_agent.operations import Outcome
+    from backend_agent.serve import LocalEnvironment
+
+# The generator, verify and serve modules (Jinja2, libcst, the templates) are imported by
+# the commands that use them, so `check` and `--help` start in a fraction of a second.
 
 app = typer.Typer(
     name="backend-agent",
@@ -97,6 +100,8 @@ def new(
     dry_run: DryRunOption = False,
 ) -> None:
     """Create a layered FastAPI + PostgreSQL project in DIRECTORY."""
+    from backend_agent import operations
+
     outcome = operations.new_project(
         directory,
         blueprint=blueprint,
@@ -135,6 +140,8 @@ def add_resource(
     enum(a|b), json, list[str], ref(Resource). Modifiers: optional, unique, index, min=N,
     max=N, default=VALUE. Example: age:int:min=0:max=150:optional.
     """
+    from backend_agent import operations
+
     operation_list = [op.strip() for op in ops.split(",") if op.strip()] if ops else None
     outcome = operations.add_resource(
         project,
@@ -174,6 +181,8 @@ def add_agent(
 
     Example: add agent assistant -i @prompts/assistant.md -t User.read -t Preference.update
     """
+    from backend_agent import operations
+
     outcome = operations.add_agent(
         project,
         name,
@@ -216,6 +225,8 @@ def add_field(
     conflicts: ConflictsOption = "stop",
 ) -> None:
     """Add fields to a resource, with the migration that adds their columns."""
+    from backend_agent import operations
+
     outcome = operations.add_field(
         project, resource, fields, backfill=backfill, dry_run=dry_run, conflict_mode=conflicts
     )
@@ -231,6 +242,8 @@ def remove_field(
     conflicts: ConflictsOption = "stop",
 ) -> None:
     """Remove a field; the migration drops its column (downgrade brings it back empty)."""
+    from backend_agent import operations
+
     _report(
         operations.remove_field(project, resource, name, dry_run=dry_run, conflict_mode=conflicts)
     )
@@ -244,6 +257,8 @@ def remove_resource(
     conflicts: ConflictsOption = "stop",
 ) -> None:
     """Remove a resource, its generated files (unless edited) and, in a migration, its table."""
+    from backend_agent import operations
+
     _report(operations.remove_resource(project, name, dry_run=dry_run, conflict_mode=conflicts))
 
 
@@ -256,6 +271,8 @@ def change_resource(
     conflicts: ConflictsOption = "stop",
 ) -> None:
     """Change which operations a resource exposes."""
+    from backend_agent import operations
+
     operation_list = [op.strip() for op in ops.split(",") if op.strip()]
     _report(
         operations.change_operations(
@@ -278,6 +295,8 @@ def apply(
     conflicts: ConflictsOption = "stop",
 ) -> None:
     """Bring the code in line with a hand-edited backend.toml; a second run changes nothing."""
+    from backend_agent import operations
+
     _report(operations.apply(project, dry_run=dry_run, backfill=backfill, conflict_mode=conflicts))
 
 
@@ -289,6 +308,8 @@ def undo(
     ] = False,
 ) -> None:
     """Restore the project as it was before the last backend-agent command."""
+    from backend_agent import operations
+
     command, paths = operations.undo(project, force=force)
     console.print(f"undid [bold]{command}[/]: restored {len(paths)} files")
 
@@ -313,6 +334,9 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run ruff, mypy --strict, the auditor, migrations and the tests on real databases."""
+    from backend_agent.report import print_verification
+    from backend_agent.verify import verify as run_verify
+
     result = run_verify(directory, database_url=database_url, mongodb_url=mongodb_url)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))  # noqa: T201 - machine output on stdout
@@ -327,6 +351,8 @@ def dev(
     port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
 ) -> None:
     """Start local databases, apply migrations and run the app with reload; Ctrl-C stops all."""
+    from backend_agent import serve
+
     with serve.local_databases(directory, database="dev") as environment:
         _run_app(directory, environment, port=port, reload=True)
 
@@ -342,6 +368,11 @@ def demo(
     port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
 ) -> None:
     """Generate the reference backend, verify it on local databases, then serve it."""
+    from backend_agent import operations, reference, serve
+    from backend_agent.blueprint import BLUEPRINT_FILE
+    from backend_agent.report import print_verification
+    from backend_agent.verify import verify as run_verify
+
     if (directory / BLUEPRINT_FILE).is_file():
         console.print(f"using the project already in {directory}")
     else:
@@ -364,8 +395,10 @@ app.command()(ask)
 
 
 def _run_app(
-    directory: Path, environment: serve.LocalEnvironment, *, port: int | None, reload: bool
+    directory: Path, environment: LocalEnvironment, *, port: int | None, reload: bool
 ) -> None:
+    from backend_agent import serve
+
     process, url = serve.serve(directory, environment, host="127.0.0.1", port=port, reload=reload)
     console.print(
         f"serving [bold]{url}[/]: API docs at {url}/docs, readiness at {url}/health/ready"
@@ -384,6 +417,8 @@ def _run_app(
 
 def _report(outcome: Outcome) -> None:
     """Print what an operation wrote, or the diff it would write in a dry run."""
+    from backend_agent.report import print_diff
+
     if outcome.dry_run:
         for change in outcome.written:
             print_diff(console, change.diff())
