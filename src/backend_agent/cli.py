@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from backend_agent import __version__
 from backend_agent.agent.command import ask
@@ -455,7 +456,7 @@ def main() -> None:
     except BackendAgentError as error:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         sys.exit(error.exit_code)
 
 

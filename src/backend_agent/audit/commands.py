@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from backend_agent.audit.config import load_config, split_codes
 from backend_agent.audit.registry import BY_CODE
@@ -82,6 +83,9 @@ def check(
     targets = paths or [Path.cwd()]
     config = load_config(targets[0]).with_selection(split_codes(select), split_codes(ignore))
     report = run_check(targets, config=config, include_ruff=not no_ruff, fix=fix)
+    warnings = Console(stderr=True, highlight=False)
+    for warning in report.warnings:
+        warnings.print(Text.assemble(("warning: ", "bold yellow"), warning), soft_wrap=True)
     if format is OutputFormat.TEXT:
         render_text(report, Console(highlight=False), unsafe_fixes=config.unsafe_fixes)
     else:

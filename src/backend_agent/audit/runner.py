@@ -5,9 +5,7 @@ The one entry point for the `check` command and for `verify`.
 
 from __future__ import annotations
 
-import ast
 import gc
-import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,10 +15,12 @@ from backend_agent.audit.config import AuditConfig, load_config
 from backend_agent.audit.discovery import discover
 from backend_agent.audit.finding import Applicability, Finding, Fix
 from backend_agent.audit.fixes import apply_fixes
-from backend_agent.audit.module import Module
+from backend_agent.audit.module import Module, module_name
 from backend_agent.audit.noqa import apply_noqa
+from backend_agent.audit.parsing import parse_source
 from backend_agent.audit.project import Project
 from backend_agent.audit.registry import RULES, SYNTAX_ERROR
+from backend_agent.audit.reporters import display_path
 from backend_agent.audit.ruff import RuffRun
 
 _MAX_FIX_PASSES = 10
@@ -34,15 +34,10 @@ class AuditReport:
     """What remains, ours and ruff's, sorted by file and position."""
     files_checked: int
     """How many Python files were read."""
-    lines_checked: int
-    """How many source lines those files have (for throughput figures)."""
     fixes_applied: int = 0
     """How many of our fixes `fix=True` applied (ruff's own fixes are not counted)."""
-
-    @property
-    def clean(self) -> bool:
-        """Whether nothing was found."""
-        return not self.findings
+    warnings: tuple[str, ...] = ()
+    """Files the rules could not read, and what the analysis of the other files lost by it."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +46,8 @@ class _Source:
     text: str
     module: Module | None
     findings: list[Finding]
+    unread: str | None = None
+    """Why the rules could not read the file (None when they did)."""
 
 
 def run_check(
@@ -95,8 +92,7 @@ def run_check(
         ruff = early_ruff or _start_ruff(files, config, fix=fix)
         findings += _ruff_findings(ruff, config)
     findings.sort(key=lambda f: (str(f.path), f.line, f.column, f.code))
-    lines = sum(source.text.count("\n") for source in sources)
-    return AuditReport(findings, len(files), lines, fixes_applied)
+    return AuditReport(findings, len(files), fixes_applied, _unread_warnings(sources, config))
 
 
 @contextmanager
@@ -136,37 +132,84 @@ def _parse(path: Path, config: AuditConfig) -> _Source:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        return _Source(
-            path, "", None, [_syntax_error(path, f"File is not UTF-8: {error.reason}", 1, 1)]
-        )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text, filename=str(path))
-    except SyntaxError as error:
-        line = error.lineno or 1
-        return _Source(
-            path,
-            text,
-            None,
-            [_syntax_error(path, f"SyntaxError: {error.msg}", line, error.offset or 1)],
-        )
-    except ValueError as error:
-        return _Source(path, text, None, [_syntax_error(path, f"SyntaxError: {error}", 1, 1)])
-    return _Source(path, text, Module(path, _relative(path, config), text, tree, config), [])
-
-
-def _syntax_error(path: Path, message: str, line: int, column: int) -> Finding:
-    return Finding(
-        SYNTAX_ERROR,
-        message,
-        "Fix the syntax so the file can be checked",
-        path,
-        line,
-        column,
-        line,
-        column + 1,
+        reason = f"File is not UTF-8: {error.reason}"
+        return _Source(path, "", None, _syntax_errors(path, config, reason, 1, 1), reason)
+    except OSError as error:
+        return _Source(path, "", None, [], f"cannot be read: {error.strerror}")
+    parsed = parse_source(text, config.target_version)
+    findings = []
+    if parsed.problem is not None:
+        problem = parsed.problem
+        findings = _syntax_errors(path, config, problem.message, problem.line, problem.column)
+    if parsed.tree is None:
+        reason = "it does not parse" if parsed.problem else "its syntax is newer than this Python"
+        return _Source(path, text, None, findings, reason)
+    return _Source(
+        path, text, Module(path, _relative(path, config), text, parsed.tree, config), findings
     )
+
+
+def _syntax_errors(
+    path: Path, config: AuditConfig, message: str, line: int, column: int
+) -> list[Finding]:
+    """BA001 at the position, when it is selected for the file."""
+    ignored = config.ignored_in(_relative(path, config))
+    if not config.is_enabled(SYNTAX_ERROR) or any(SYNTAX_ERROR.startswith(c) for c in ignored):
+        return []
+    return [
+        Finding(
+            SYNTAX_ERROR,
+            message,
+            "Fix the syntax so the file can be checked",
+            path,
+            line,
+            column,
+            line,
+            column + 1,
+        )
+    ]
+
+
+_FOLLOWED_FACTS = (
+    ("database types", ("BA201", "BA202", "BA203", "BA204", "BA205", "BA206", "BA207")),
+    ("routers", ("BA103", "BA104", "BA201")),
+    ("blocking helpers", ("BA207",)),
+    ("HTTP exceptions and settings classes", ("BA102", "BA301")),
+)
+"""What rules learn from names defined in other files, and which rules learn it."""
+
+
+def _unread_warnings(sources: list[_Source], config: AuditConfig) -> tuple[str, ...]:
+    """For each file the rules could not read: which names the others lost, for which rules."""
+    modules = [source.module for source in sources if source.module is not None]
+    warnings = []
+    for source in sources:
+        if source.unread is None:
+            continue
+        name, _ = module_name(_relative(source.path, config))
+        imported = sorted(
+            {
+                qualified.removeprefix(name + ".")
+                for module in modules
+                for _, names in module.import_nodes
+                for qualified in names
+                if qualified.startswith(name + ".")
+            }
+        )
+        where = display_path(source.path)
+        if not imported:
+            warnings.append(f"{where} was not checked ({source.unread}); no other file imports it")
+            continue
+        lost = [
+            f"{fact} for {', '.join(codes)}"
+            for fact, all_codes in _FOLLOWED_FACTS
+            if (codes := [code for code in all_codes if config.is_enabled(code)])
+        ]
+        warnings.append(
+            f"{where} was not checked ({source.unread}), so what other files import from it "
+            f"({', '.join(imported)}) is unknown to the rules: " + "; ".join(lost)
+        )
+    return tuple(warnings)
 
 
 def _check_module(module: Module, project: Project, config: AuditConfig) -> list[Finding]:
