@@ -61,10 +61,9 @@ def annotation_type(module: Module, node: ast.expr | None, depth: int = 0) -> Db
         return None
     if name in DB_TYPES:
         return DB_TYPES[name]
-    if module.project is not None:
-        alias = module.project.definition(name)
-        if alias is not None and isinstance(alias[1], ast.expr):
-            return annotation_type(alias[0], alias[1], depth + 1)
+    alias = module.codebase.definition(name)
+    if alias is not None and isinstance(alias[1], ast.expr):
+        return annotation_type(alias[0], alias[1], depth + 1)
     return None
 
 
@@ -75,9 +74,9 @@ def provider_type(module: Module, default: ast.expr | None, depth: int = 0) -> D
     ):
         return None
     name = module.resolve(default.args[0])
-    if name is None or module.project is None or depth > _MAX_DEPTH:
+    if name is None or depth > _MAX_DEPTH:
         return None
-    found = module.project.function(name)
+    found = module.codebase.function(name)
     if found is None:
         return None
     owner, provider = found
@@ -165,8 +164,8 @@ class TypeEnv:
         called = self.infer(node.func, depth + 1)
         if called is not None and called.kind == "sessionmaker":
             return DbType("session", called.is_async, called.family)
-        if name is not None and self.module.project is not None:
-            found = self.module.project.function(name)
+        if name is not None:
+            found = self.module.codebase.function(name)
             if found is not None:
                 return annotation_type(found[0], found[1].returns)
         return None
@@ -185,16 +184,12 @@ def _member(base: DbType | None) -> DbType | None:
 
 def global_type(module: Module, node: ast.expr, depth: int = 0) -> DbType | None:
     """The type of a project-level name (`SessionLocal = sessionmaker(...)`, `engine = ...`)."""
-    if (
-        module.project is None
-        or depth > _MAX_DEPTH
-        or not isinstance(node, ast.Name | ast.Attribute)
-    ):
+    if depth > _MAX_DEPTH or not isinstance(node, ast.Name | ast.Attribute):
         return None
     name = module.resolve(node)
     if name is None:
         return None
-    found = module.project.definition(name)
+    found = module.codebase.definition(name)
     if found is None:
         return None
     owner, value = found
@@ -207,10 +202,5 @@ def global_type(module: Module, node: ast.expr, depth: int = 0) -> DbType | None
 
 
 def types_in(module: Module, function: Function) -> TypeEnv:
-    """The (cached) type environment of a function."""
-    cache = module.type_envs
-    env = cache.get(id(function))
-    if env is None:
-        env = TypeEnv(module, function)
-        cache[id(function)] = env
-    return env
+    """The type environment of a function, worked out once per run."""
+    return module.codebase.memo("types", function, lambda: TypeEnv(module, function))

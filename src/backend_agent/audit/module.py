@@ -19,8 +19,7 @@ from backend_agent.audit.finding import Fix
 from backend_agent.audit.knowledge import ROUTE_METHODS, ROUTER_TYPES
 
 if TYPE_CHECKING:
-    from backend_agent.audit.inference import TypeEnv
-    from backend_agent.audit.project import Project
+    from backend_agent.audit.codebase import Codebase
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 _BUILTINS = frozenset(dir(builtins))
@@ -68,6 +67,14 @@ class RouteHandler:
     """The `@router.get(...)` call (its keywords hold `response_model`)."""
 
 
+def relative_path(path: Path, config: AuditConfig) -> PurePosixPath:
+    """A file's path relative to the config root (its name alone when outside it)."""
+    try:
+        return PurePosixPath(path.relative_to(config.root).as_posix())
+    except ValueError:
+        return PurePosixPath(path.name)
+
+
 def parameters(function: Function) -> Iterator[tuple[ast.arg, ast.expr | None]]:
     """Each parameter of a function with its default (None when it has none)."""
     arguments = function.args
@@ -77,42 +84,39 @@ def parameters(function: Function) -> Iterator[tuple[ast.arg, ast.expr | None]]:
     yield from zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
 
 
-def module_name(relative: PurePosixPath) -> tuple[str, bool]:
-    """Dotted module name of a file relative to the project root, and whether it is a package.
-
-    A leading `src/` is dropped (src layout); `__init__.py` names its package.
-    """
-    parts = list(relative.with_suffix("").parts)
-    if parts and parts[0] == "src":
-        parts = parts[1:]
-    is_package = bool(parts) and parts[-1] == "__init__"
-    if is_package:
-        parts = parts[:-1]
-    return ".".join(parts) or relative.stem, is_package
-
-
 class Module:
     """A parsed file with its symbol tables; rules read it, never change it."""
 
     def __init__(
-        self, path: Path, relative: PurePosixPath, text: str, tree: ast.Module, config: AuditConfig
+        self,
+        path: Path,
+        name: str,
+        is_package: bool,
+        text: str,
+        tree: ast.Module,
+        config: AuditConfig,
+        codebase: Codebase,
     ) -> None:
         """Index the file in one walk.
 
         Args:
             path: Absolute path of the file.
-            relative: Path relative to the config root, used for layers and module names.
+            name: Its dotted module name (`app.api.deps`).
+            is_package: Whether it is a package's `__init__.py`.
             text: The source.
             tree: The parsed source.
             config: Layer definitions come from here.
+            codebase: The run's codebase, through which names resolve across files.
         """
         self.path = path
-        self.relative = relative
+        self.relative = relative_path(path, config)
+        """Path relative to the config root (per-file ignores, test folders)."""
+        self.name = name
+        self.is_package = is_package
         self.text = text
         self.tree = tree
         self.config = config
-        self.name, self.is_package = module_name(relative)
-        self.project: Project | None = None
+        self.codebase = codebase
         self.imports: dict[str, str] = {}
         """Local name -> qualified name it is bound to by an import."""
         self.import_nodes: list[tuple[ast.Import | ast.ImportFrom, list[str]]] = []
@@ -136,10 +140,6 @@ class Module:
         """Assignments and `with` statements by enclosing function."""
         self.raises: list[ast.Raise] = []
         """Every `raise` statement."""
-        self.type_envs: dict[int, TypeEnv] = {}
-        """Type environments of functions, by node id (filled by `inference.types_in`)."""
-        self.blocking_helpers: dict[int, str | None] = {}
-        """What blocks in each helper function, by node id (filled by the BA207 rule)."""
         self._index()
 
     def _index(self) -> None:
@@ -279,9 +279,9 @@ class Module:
     def resolve(self, node: ast.AST) -> str | None:
         """Like `qualname`, then followed through the project's re-exports to the definition."""
         name = self.qualname(node)
-        if name is None or self.project is None:
+        if name is None:
             return name
-        return self.project.resolve(name)
+        return self.codebase.resolve(name)
 
     def imports_any(self, *prefixes: str) -> bool:
         """Whether any import brings in a name under one of the top-level packages."""
@@ -353,9 +353,9 @@ class Module:
         if isinstance(node, ast.Name) and node.id in local_routers:
             return True
         name = self.resolve(node)
-        if name is None or self.project is None:
+        if name is None:
             return False
-        found = self.project.definition(name)
+        found = self.codebase.definition(name)
         if found is None:
             return False
         owner, value = found
@@ -368,7 +368,7 @@ class Module:
             return False
         if name in classes:
             return True
-        return self.project is not None and self.project.is_subclass(name, classes)
+        return self.codebase.is_subclass(name, classes)
 
     # Positions --------------------------------------------------------------------------
 

@@ -5,20 +5,21 @@ The one entry point for the `check` command and for `verify`.
 
 from __future__ import annotations
 
+import ast
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from backend_agent.audit.codebase import Codebase
 from backend_agent.audit.config import AuditConfig, load_config
 from backend_agent.audit.discovery import discover
 from backend_agent.audit.finding import Applicability, Finding, Fix
 from backend_agent.audit.fixes import apply_fixes
-from backend_agent.audit.module import Module, module_name
+from backend_agent.audit.module import Module, relative_path
 from backend_agent.audit.noqa import apply_noqa
 from backend_agent.audit.parsing import parse_source
-from backend_agent.audit.project import Project
 from backend_agent.audit.registry import RULES, SYNTAX_ERROR
 from backend_agent.audit.reporters import display_path
 from backend_agent.audit.ruff import RuffRun
@@ -40,11 +41,11 @@ class AuditReport:
     """Files the rules could not read, and what the analysis of the other files lost by it."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Source:
     path: Path
     text: str
-    module: Module | None
+    tree: ast.Module | None
     findings: list[Finding]
     unread: str | None = None
     """Why the rules could not read the file (None when they did)."""
@@ -79,20 +80,22 @@ def run_check(
     fixes_applied = 0
     early_ruff = _start_ruff(files, config, fix=False) if include_ruff and not fix else None
     with _collector_paused():
-        sources = _check_all(files, config)
+        sources, codebase = _check_all(files, config)
         if fix:
             for _ in range(_MAX_FIX_PASSES):
                 applied = _fix_pass(sources, config)
                 if not applied:
                     break
                 fixes_applied += applied
-                sources = _check_all(files, config)
+                sources, codebase = _check_all(files, config)
     findings = [finding for source in sources for finding in source.findings]
     if include_ruff:
         ruff = early_ruff or _start_ruff(files, config, fix=fix)
         findings += _ruff_findings(ruff, config)
     findings.sort(key=lambda f: (str(f.path), f.line, f.column, f.code))
-    return AuditReport(findings, len(files), fixes_applied, _unread_warnings(sources, config))
+    return AuditReport(
+        findings, len(files), fixes_applied, _unread_warnings(sources, codebase, config)
+    )
 
 
 @contextmanager
@@ -112,20 +115,14 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _relative(path: Path, config: AuditConfig) -> PurePosixPath:
-    try:
-        return PurePosixPath(path.relative_to(config.root).as_posix())
-    except ValueError:
-        return PurePosixPath(path.name)
-
-
-def _check_all(files: list[Path], config: AuditConfig) -> list[_Source]:
+def _check_all(files: list[Path], config: AuditConfig) -> tuple[list[_Source], Codebase]:
     sources = [_parse(path, config) for path in files]
-    project = Project([source.module for source in sources if source.module is not None])
+    codebase = Codebase([(s.path, s.text, s.tree) for s in sources], config)
     for source in sources:
-        if source.module is not None:
-            source.findings.extend(_check_module(source.module, project, config))
-    return sources
+        module = codebase.checked.get(source.path)
+        if module is not None:
+            source.findings.extend(_check_module(module, config))
+    return sources, codebase
 
 
 def _parse(path: Path, config: AuditConfig) -> _Source:
@@ -141,19 +138,17 @@ def _parse(path: Path, config: AuditConfig) -> _Source:
     if parsed.problem is not None:
         problem = parsed.problem
         findings = _syntax_errors(path, config, problem.message, problem.line, problem.column)
+    unread = None
     if parsed.tree is None:
-        reason = "it does not parse" if parsed.problem else "its syntax is newer than this Python"
-        return _Source(path, text, None, findings, reason)
-    return _Source(
-        path, text, Module(path, _relative(path, config), text, parsed.tree, config), findings
-    )
+        unread = "it does not parse" if parsed.problem else "its syntax is newer than this Python"
+    return _Source(path, text, parsed.tree, findings, unread)
 
 
 def _syntax_errors(
     path: Path, config: AuditConfig, message: str, line: int, column: int
 ) -> list[Finding]:
     """BA001 at the position, when it is selected for the file."""
-    ignored = config.ignored_in(_relative(path, config))
+    ignored = config.ignored_in(relative_path(path, config))
     if not config.is_enabled(SYNTAX_ERROR) or any(SYNTAX_ERROR.startswith(c) for c in ignored):
         return []
     return [
@@ -179,14 +174,16 @@ _FOLLOWED_FACTS = (
 """What rules learn from names defined in other files, and which rules learn it."""
 
 
-def _unread_warnings(sources: list[_Source], config: AuditConfig) -> tuple[str, ...]:
+def _unread_warnings(
+    sources: list[_Source], codebase: Codebase, config: AuditConfig
+) -> tuple[str, ...]:
     """For each file the rules could not read: which names the others lost, for which rules."""
-    modules = [source.module for source in sources if source.module is not None]
+    modules = list(codebase.checked.values())
     warnings = []
     for source in sources:
         if source.unread is None:
             continue
-        name, _ = module_name(_relative(source.path, config))
+        name = codebase.names[source.path]
         imported = sorted(
             {
                 qualified.removeprefix(name + ".")
@@ -212,7 +209,7 @@ def _unread_warnings(sources: list[_Source], config: AuditConfig) -> tuple[str, 
     return tuple(warnings)
 
 
-def _check_module(module: Module, project: Project, config: AuditConfig) -> list[Finding]:
+def _check_module(module: Module, config: AuditConfig) -> list[Finding]:
     ignored = config.ignored_in(module.relative)
 
     def enabled(code: str) -> bool:
@@ -273,7 +270,7 @@ def _start_ruff(files: list[Path], config: AuditConfig, *, fix: bool) -> RuffRun
 def _ruff_findings(ruff: RuffRun, config: AuditConfig) -> list[Finding]:
     kept = []
     for finding in ruff.findings():
-        ignored = config.ignored_in(_relative(finding.path, config))
+        ignored = config.ignored_in(relative_path(finding.path, config))
         if not any(finding.code.startswith(prefix) for prefix in ignored):
             kept.append(finding)
     return kept

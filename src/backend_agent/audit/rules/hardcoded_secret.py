@@ -74,12 +74,9 @@ def check(module: Module) -> Iterator[Violation]:
 
 
 def _is_settings(module: Module, owner: ast.ClassDef) -> bool:
-    project = module.project
     for base in owner.bases:
         name = module.resolve(base)
-        if name in SETTINGS_BASES or (
-            name is not None and project is not None and project.is_subclass(name, SETTINGS_BASES)
-        ):
+        if name is not None and module.codebase.is_subclass(name, SETTINGS_BASES):
             return True
     return False
 

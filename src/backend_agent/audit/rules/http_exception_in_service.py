@@ -50,12 +50,12 @@ _FIX_TITLE = "Raise a domain error and map it to an HTTP response in the API lay
 
 def check(module: Module) -> Iterator[Violation]:
     """Report web-framework imports and HTTP exceptions raised in services."""
-    if module.layer != "services" or module.project is None:
+    if module.layer != "services":
         return
-    project = module.project
+    codebase = module.codebase
     for node, names in module.import_nodes:
         for name in names:
-            resolved = project.resolve(name)
+            resolved = codebase.resolve(name)
             if name.split(".")[0] in WEB_FRAMEWORKS:
                 yield module.violation(
                     node,
@@ -74,7 +74,7 @@ def check(module: Module) -> Iterator[Violation]:
         raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
         raised_name = module.resolve(raised)
         if raised_name is not None and (
-            raised_name in HTTP_EXCEPTIONS or project.is_subclass(raised_name, HTTP_EXCEPTIONS)
+            raised_name in HTTP_EXCEPTIONS or codebase.is_subclass(raised_name, HTTP_EXCEPTIONS)
         ):
             yield module.violation(
                 statement,

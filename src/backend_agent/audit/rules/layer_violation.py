@@ -39,14 +39,14 @@ from backend_agent.audit.module import Module, Violation
 def check(module: Module) -> Iterator[Violation]:
     """Report imports of higher layers."""
     layer = module.layer
-    if layer is None or module.project is None:
+    if layer is None:
         return
     rank = module.config.layer_rank(layer)
     if rank < 0:
         return
     for node, names in module.import_nodes:
         for name in names:
-            if not module.project.is_local(name):
+            if not module.codebase.is_local(name):
                 continue
             target = module.config_layer(name.split("."))
             if target is None or target == layer:

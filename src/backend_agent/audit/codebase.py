@@ -1,29 +1,63 @@
-"""The checked files seen together: re-exports, definitions and subclasses across modules.
+"""The audited codebase seen whole: one per run, shared by every rule, changed by none.
 
 `from app.core.errors import HTTPException` is still FastAPI's `HTTPException` when
-`app/core/errors.py` imports it from fastapi; the project index follows such chains.
+`app/core/errors.py` imports it from fastapi; the codebase follows such chains across
+modules, finds definitions and subclasses, and keeps the answers rules share (type
+environments, what a helper blocks on) so each is worked out once.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
 
+from backend_agent.audit.config import AuditConfig
 from backend_agent.audit.module import Function, Module
+from backend_agent.audit.naming import module_names
 
 _MAX_HOPS = 12
+_T = TypeVar("_T")
 
 
-class Project:
+class Codebase:
     """All modules of one run, by dotted name."""
 
-    def __init__(self, modules: list[Module]) -> None:
-        """Index the modules and let each one resolve names through the project."""
-        self.modules: dict[str, Module] = {module.name: module for module in modules}
+    def __init__(
+        self, files: Sequence[tuple[Path, str, ast.Module | None]], config: AuditConfig
+    ) -> None:
+        """Name every file and index the parsed ones.
+
+        Args:
+            files: (absolute path, source, syntax tree or None when unparsed) of each file.
+            config: Layers, the root, and the rest of the settings.
+        """
+        names = module_names([(path, tree) for path, _, tree in files], config.root)
+        self.names: dict[Path, str] = {}
+        """Every file's dotted module name, parsed or not."""
+        self.checked: dict[Path, Module] = {}
+        """The parsed files, by path: what the rules check."""
+        self.modules: dict[str, Module] = {}
+        """The parsed files by name (the first of two files with one name wins)."""
+        for (path, text, tree), (name, is_package) in zip(files, names, strict=True):
+            self.names[path] = name
+            if tree is None:
+                continue
+            module = Module(path, name, is_package, text, tree, config, self)
+            self.checked[path] = module
+            self.modules.setdefault(name, module)
         self.top_level = frozenset(name.split(".")[0] for name in self.modules)
-        """First components of our module names: imports under them are the project's own."""
+        """First components of our module names: imports under them are the codebase's own."""
         self._resolved: dict[str, str] = {}
-        for module in modules:
-            module.project = self
+        self._memo: dict[tuple[str, int], object] = {}
+
+    def memo(self, kind: str, node: ast.AST, compute: Callable[[], _T]) -> _T:
+        """The answer of kind `kind` about `node`, computed once per run."""
+        key = (kind, id(node))
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[return-value]
 
     def _split(self, name: str) -> tuple[Module, list[str]] | None:
         parts = name.split(".")
