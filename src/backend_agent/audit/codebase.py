@@ -18,6 +18,7 @@ from backend_agent.audit.module import Function, Module
 from backend_agent.audit.naming import module_names
 
 _MAX_HOPS = 12
+_CLASS_TYPES = frozenset({"builtins.type", "typing.Type"})
 _T = TypeVar("_T")
 
 
@@ -130,6 +131,9 @@ class Codebase:
         if found is None or _depth > _MAX_HOPS:
             return False
         module, node = found
+        if isinstance(node, ast.expr):
+            aliased = self.class_of_alias(module, node)
+            return aliased is not None and self.is_subclass(aliased, bases, _depth + 1)
         if not isinstance(node, ast.ClassDef):
             return False
         for base in node.bases:
@@ -137,6 +141,30 @@ class Codebase:
             if base_name is not None and self.is_subclass(base_name, bases, _depth + 1):
                 return True
         return False
+
+    def class_of_alias(self, module: Module, value: ast.expr) -> str | None:
+        """The class a module-level value names: `Router = APIRouter`, or a class factory
+        `APIRouter = get_router_class(...)` whose return type is `type[X]`."""
+        if isinstance(value, ast.Name | ast.Attribute):
+            return module.resolve(value)
+        if not isinstance(value, ast.Call):
+            return None
+        called = module.resolve(value.func)
+        found = self.function(called) if called is not None else None
+        if found is None:
+            return None
+        owner, factory = found
+        returns = factory.returns
+        if isinstance(returns, ast.Subscript) and owner.resolve(returns.value) in _CLASS_TYPES:
+            return owner.resolve(returns.slice)
+        return None
+
+    def returned_class(self, name: str) -> str | None:
+        """The class a project function's return annotation names (`def make() -> APIRouter`)."""
+        found = self.function(name)
+        if found is None or found[1].returns is None:
+            return None
+        return found[0].resolve(found[1].returns)
 
     def is_local(self, name: str) -> bool:
         """Whether a qualified name lives in the checked project (not a library)."""

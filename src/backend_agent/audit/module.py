@@ -362,13 +362,15 @@ class Module:
         return isinstance(value, ast.Call) and owner.is_instance_call(value, ROUTER_TYPES)
 
     def is_instance_call(self, call: ast.Call, classes: frozenset[str]) -> bool:
-        """Whether `call` constructs one of `classes` (or a project subclass of one)."""
+        """Whether `call` makes one of `classes`: a constructor of one or of a project subclass
+        (aliases and class factories included), or a project function annotated to return one."""
         name = self.resolve(call.func)
         if name is None:
             return False
-        if name in classes:
+        if name in classes or self.codebase.is_subclass(name, classes):
             return True
-        return self.codebase.is_subclass(name, classes)
+        made = self.codebase.returned_class(name)
+        return made is not None and self.codebase.is_subclass(made, classes)
 
     # Positions --------------------------------------------------------------------------
 

@@ -1,12 +1,12 @@
 """Parse any Python 3.8-3.14 file into this interpreter's `ast`, and judge it by the target.
 
-CPython's own parser runs first: it is fast, and on most files it is all that runs. A
-file it rejects goes to libcst's native parser, which knows every grammar up to 3.15. The
-few constructs newer than this interpreter (type parameters, `type` aliases, `except A, B`
-without parentheses, PEP 701 f-strings, t-strings) are rewritten by libcst into older
-equivalents of the same length on the same lines, so every other position stays exact,
-and CPython parses the result. A file is a syntax error (BA001) only when no Python can
-run it, or when it needs a newer Python than the project targets.
+CPython's own parser runs first: it is fast, and on most files it is all that runs. For
+a file it rejects, tree-sitter's Python grammar (a few milliseconds a file) locates the
+constructs newer than this interpreter (type parameters, `type` aliases, `except A, B`
+without parentheses, PEP 701 f-strings, t-strings); they are rewritten into older forms
+of the same length on the same lines, so every other position stays exact, and CPython
+parses the result. A file is a syntax error (BA001) only when CPython rejects it after
+that, or when it needs a newer Python than the project targets.
 """
 
 from __future__ import annotations
@@ -14,17 +14,31 @@ from __future__ import annotations
 import ast
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+import tree_sitter_python
+from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 Version = tuple[int, int]
 LATEST: Version = (3, 14)
 """The newest grammar the auditor knows; the target when a project declares none."""
 _RUNNING: Version = (sys.version_info.major, sys.version_info.minor)
 _PASSES = 3
+"""A literal nested in another one's expression is rewritten in a later pass."""
+_LANGUAGE = Language(tree_sitter_python.language())
+_NEWER = Query(
+    _LANGUAGE,
+    """
+    (function_definition type_parameters: (_) @parameters)
+    (class_definition type_parameters: (_) @parameters)
+    (type_alias_statement) @alias
+    (except_clause) @handler
+    (string) @string
+    (concatenated_string) @string
+    """,
+)
+_CONVERSIONS = frozenset({b"!r", b"!s", b"!a"})
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,7 @@ class ParsedSource:
     """The outcome of parsing one file."""
 
     tree: ast.Module | None
-    """The syntax tree; None when no Python version can parse the file."""
+    """The syntax tree; None when the file does not parse."""
     problem: SyntaxProblem | None
     """Set when the file is invalid for the project's target version (or for every one)."""
 
@@ -68,34 +82,23 @@ def parse_source(text: str, target: Version | None) -> ParsedSource:
             pass
         else:
             return ParsedSource(tree, _problem(first, target))
-    try:
-        module = cst.parse_module(text)
-    except (cst.ParserSyntaxError, RecursionError):
-        return ParsedSource(None, _problem(first, None))
-    downgraded, found = _downgraded(module)
-    if downgraded is None:
-        return ParsedSource(None, None)
-    too_new = [item for item in found if target is not None and item.version > target]
-    if not too_new:
-        return ParsedSource(downgraded, None)
-    return ParsedSource(downgraded, _too_new(text, too_new[0], target or LATEST))
-
-
-def _downgraded(module: cst.Module) -> tuple[ast.Module | None, list[_Newer]]:
-    """This interpreter's tree of a file libcst accepts; None if it still cannot read it.
-
-    A literal nested in another one's expression is rewritten in a second pass.
-    """
+    source = text.encode("utf-8")
     found: list[_Newer] = []
     for _ in range(_PASSES):
-        older = _Downgrade(module)
-        module = module.visit(older)
-        found += older.found
+        edits = list(_rewrites(source, found))
+        if not edits:
+            break
+        source = _apply(source, edits)
         try:
-            return _parse(module.code, _RUNNING), found
-        except SyntaxError:
+            tree = _parse(source.decode("utf-8"), _RUNNING)
+        except SyntaxError as error:
+            first = error
             continue
-    return None, found
+        too_new = [item for item in found if target is not None and item.version > target]
+        if not too_new:
+            return ParsedSource(tree, None)
+        return ParsedSource(tree, _too_new(text, too_new[0], target or LATEST))
+    return ParsedSource(None, _problem(first, None))
 
 
 def _parse(text: str, version: Version) -> ast.Module:
@@ -113,242 +116,187 @@ def _problem(error: SyntaxError, target: Version | None) -> SyntaxProblem:
 
 @dataclass(frozen=True)
 class _Newer:
-    """A construct newer than this interpreter, found in a file that uses it."""
+    """A construct newer than this interpreter, where it starts."""
 
     what: str
     version: Version
-    node: cst.CSTNode
+    row: int
+    """Line, from 0."""
+    byte: int
+    """Byte offset in the line."""
 
 
 def _too_new(text: str, found: _Newer, target: Version) -> SyntaxProblem:
-    """Locate the first construct the target cannot parse (positions are costly: only now)."""
-    wrapper = MetadataWrapper(cst.parse_module(text))
-    older = _Downgrade(wrapper.module)
-    wrapper.module.visit(older)
-    positions = wrapper.resolve(PositionProvider)
-    node = next(item.node for item in older.found if item.what == found.what)
-    start = positions[node].start
+    line = text.splitlines()[found.row] if found.row < len(text.splitlines()) else ""
+    column = len(line.encode("utf-8")[: found.byte].decode("utf-8", errors="replace")) + 1
     return SyntaxProblem(
-        f"SyntaxError: {found.what} needs Python {found.version[0]}.{found.version[1]}; "
-        f"the project targets Python {target[0]}.{target[1]}",
-        start.line,
-        start.column + 1,
+        f"SyntaxError: Python {found.version[0]}.{found.version[1]} syntax ({found.what}) "
+        f"in a project that targets Python {target[0]}.{target[1]}",
+        found.row + 1,
+        column,
     )
 
 
-def _blank(text: str, *, continued: bool) -> str:
-    """`text` as spaces with its line breaks kept (as `\\` continuations when `continued`)."""
-    lines = text.split("\n")
-    if not continued:
-        return "\n".join(" " * len(line) for line in lines)
-    blank = [" " * len(line) for line in lines]
-    for number in range(len(blank) - 1):
-        blank[number] = blank[number][:-1] + "\\" if blank[number] else "\\"
-    return "\n".join(blank)
+_Edit = tuple[int, int, bytes]
+"""Replace bytes [start, end) with new bytes."""
 
 
-class _Downgrade(cst.CSTTransformer):
-    """Rewrite constructs newer than this interpreter into older ones of the same extent."""
+def _rewrites(source: bytes, found: list[_Newer]) -> Iterator[_Edit]:
+    """The edits that turn each newer construct into an older one (recorded in `found`)."""
+    tree = Parser(_LANGUAGE).parse(source)
+    captures = QueryCursor(_NEWER).captures(tree.root_node)
 
-    def __init__(self, module: cst.Module) -> None:
-        super().__init__()
-        self.module = module
-        self.found: list[_Newer] = []
-        self._strings = 0
+    def note(what: str, version: Version, node: Node) -> None:
+        found.append(_Newer(what, version, node.start_point.row, node.start_point.column))
 
-    def _code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
-
-    def _note(self, what: str, version: Version, node: cst.CSTNode) -> None:
-        self.found.append(_Newer(what, version, node))
-
-    def _without_parameters(
-        self, node: cst.FunctionDef | cst.ClassDef, updated: cst.FunctionDef | cst.ClassDef
-    ) -> cst.FunctionDef | cst.ClassDef:
-        parameters = updated.type_parameters
-        if parameters is None:
-            return updated
-        defaults = any(parameter.default is not None for parameter in parameters.params)
-        self._note(
+    for parameters in captures.get("parameters", []):
+        defaults = b"=" in _text(source, parameters)
+        note(
             "type parameter defaults" if defaults else "type parameters",
             (3, 13) if defaults else (3, 12),
-            node,
+            parameters,
         )
-        blank = _blank(
-            self._code(updated.whitespace_after_name)
-            + self._code(parameters)
-            + self._code(updated.whitespace_after_type_parameters),
-            continued=True,
-        )
-        return updated.with_changes(
-            type_parameters=None,
-            whitespace_after_name=cst.SimpleWhitespace(blank),
-            whitespace_after_type_parameters=cst.SimpleWhitespace(""),
-        )
-
-    def leave_FunctionDef(
-        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
-    ) -> cst.FunctionDef | cst.ClassDef:
-        return self._without_parameters(original_node, updated_node)
-
-    def leave_ClassDef(
-        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
-    ) -> cst.FunctionDef | cst.ClassDef:
-        return self._without_parameters(original_node, updated_node)
-
-    def leave_TypeAlias(
-        self, original_node: cst.TypeAlias, updated_node: cst.TypeAlias
-    ) -> cst.Assign:
-        """`type X[T] = V` -> `X =        V`, the value where it was."""
-        self._note("`type` statements", (3, 12), original_node)
-        parameters = updated_node.type_parameters
-        head = (
-            "type"
-            + self._code(updated_node.whitespace_after_type)
-            + _whitespace(updated_node.whitespace_after_name)
-            + (self._code(parameters) if parameters is not None else "")
-            + _whitespace(updated_node.whitespace_after_type_parameters)
-        )
-        return cst.Assign(
-            targets=[
-                cst.AssignTarget(
-                    target=updated_node.name,
-                    whitespace_before_equal=cst.SimpleWhitespace(_blank(head, continued=True)),
-                    whitespace_after_equal=updated_node.whitespace_after_equals,
-                )
-            ],
-            value=updated_node.value,
-            semicolon=updated_node.semicolon,
-        )
-
-    def _parenthesized(
-        self, node: cst.CSTNode, kind: cst.BaseExpression | None
-    ) -> cst.BaseExpression | None:
-        if isinstance(kind, cst.Tuple) and not kind.lpar:
-            self._note("`except` with several types and no parentheses", (3, 14), node)
-            return kind.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        return kind
-
-    def leave_ExceptHandler(
-        self, original_node: cst.ExceptHandler, updated_node: cst.ExceptHandler
-    ) -> cst.ExceptHandler:
-        kind = self._parenthesized(original_node, updated_node.type)
-        if kind is updated_node.type:
-            return updated_node
-        return updated_node.with_changes(
-            type=kind, whitespace_after_except=cst.SimpleWhitespace("")
-        )
-
-    def leave_ExceptStarHandler(
-        self, original_node: cst.ExceptStarHandler, updated_node: cst.ExceptStarHandler
-    ) -> cst.ExceptStarHandler:
-        kind = self._parenthesized(original_node, updated_node.type)
-        if kind is updated_node.type or not isinstance(kind, cst.BaseExpression):
-            return updated_node
-        return updated_node.with_changes(type=kind, whitespace_after_star=cst.SimpleWhitespace(""))
-
-    # Strings: the outermost literal is judged as a whole (a concatenation included).
-
-    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
-        self._strings += 1
-
-    def leave_ConcatenatedString(
-        self, original_node: cst.ConcatenatedString, updated_node: cst.ConcatenatedString
-    ) -> cst.BaseExpression:
-        self._strings -= 1
-        return self._string(original_node, updated_node)
-
-    def leave_FormattedString(
-        self, original_node: cst.FormattedString, updated_node: cst.FormattedString
-    ) -> cst.BaseExpression:
-        return self._string(original_node, updated_node)
-
-    def leave_TemplatedString(
-        self, original_node: cst.TemplatedString, updated_node: cst.TemplatedString
-    ) -> cst.BaseExpression:
-        return self._string(original_node, updated_node)
-
-    def _string(
-        self, original: cst.BaseExpression, updated: cst.BaseExpression
-    ) -> cst.BaseExpression:
-        """A literal this interpreter cannot read becomes a tuple of its expressions.
-
-        `f"{d["k"]} of {n}"` -> `(  d["k"],   ,  n,)` with each expression where it was:
-        the rules see the same names and calls at the same positions.
-        """
-        if self._strings:
-            return updated
-        bare = updated.with_changes(lpar=[], rpar=[])
-        code = self._code(bare)
-        templated = _has(bare, cst.TemplatedString)
-        if not templated and (not _has(bare, cst.FormattedString) or _readable(code)):
-            return updated
-        self._note(
-            "t-strings" if templated else "f-strings nesting quotes, backslashes or comments",
-            (3, 14) if templated else (3, 12),
-            original,
-        )
-        characters = list(_blank(code, continued=False))
-        characters[0], characters[-1] = "(", ")"
-        for offset, expression in _expressions(self, bare, 0):
-            characters[offset : offset + len(expression)] = expression
-            after = offset + len(expression)
-            while characters[after] != " ":
-                after += 1
-            characters[after] = ","
-        replacement = cst.parse_expression("".join(characters))
-        assert isinstance(replacement, cst.Tuple)
-        return replacement.with_changes(
-            lpar=[*updated.lpar, *replacement.lpar], rpar=[*replacement.rpar, *updated.rpar]
-        )
+        yield _blank(source, parameters.start_byte, parameters.end_byte, continued=True)
+    for alias in captures.get("alias", []):
+        edit = _assignment(source, alias)
+        if edit is not None:
+            note("a `type` statement", (3, 12), alias)
+            yield edit
+    for handler in captures.get("handler", []):
+        types = handler.children_by_field_name("value")
+        if len(types) > 1:
+            note("`except` with several types and no parentheses", (3, 14), handler)
+            first = types[0].start_byte
+            space = source[first - 1 : first] == b" "
+            yield (first - 1 if space else first), first, b"("
+            yield types[-1].end_byte, types[-1].end_byte, b")"
+    for literal in captures.get("string", []):
+        if _inside_literal(literal):
+            continue
+        templated = _is_templated(source, literal)
+        code = _text(source, literal)
+        if not templated and (b"{" not in code or _readable(code)):
+            continue
+        edit = _expressions_tuple(source, literal)
+        if edit is not None:
+            what = "a t-string" if templated else "an f-string nesting quotes or comments"
+            note(what, (3, 14) if templated else (3, 12), literal)
+            yield edit
 
 
-_Expression = cst.FormattedStringExpression | cst.TemplatedStringExpression
+def _text(source: bytes, node: Node) -> bytes:
+    return source[node.start_byte : node.end_byte]
 
 
-def _expressions(owner: _Downgrade, node: cst.CSTNode, offset: int) -> list[tuple[int, str]]:
-    """(offset in the literal's code, source) of each expression in an f-/t-string literal."""
-    found: list[tuple[int, str]] = []
-    if isinstance(node, cst.ConcatenatedString):
-        found += _expressions(owner, node.left, offset)
-        middle = offset + len(owner._code(node.left)) + len(owner._code(node.whitespace_between))
-        found += _expressions(owner, node.right, middle)
-    elif isinstance(node, cst.FormattedString | cst.TemplatedString):
-        position = offset + len(node.start)
-        found += _parts(owner, node.parts, position)
-    return found
+def _blank(source: bytes, start: int, end: int, *, continued: bool) -> _Edit:
+    """Spaces over [start, end), line breaks kept (as `\\` continuations when `continued`)."""
+    blank = bytearray(byte if byte in b"\r\n" else 0x20 for byte in source[start:end])
+    if continued:
+        for index, byte in enumerate(bytes(blank)):
+            if byte != 0x0A:
+                continue
+            before = index - 2 if index > 1 and blank[index - 1] == 0x0D else index - 1
+            if before >= 0:
+                blank[before] = 0x5C
+    return start, end, bytes(blank)
 
 
-def _parts(owner: _Downgrade, parts: Sequence[cst.CSTNode], offset: int) -> list[tuple[int, str]]:
-    found: list[tuple[int, str]] = []
-    for part in parts:
-        length = len(owner._code(part))
-        if isinstance(part, _Expression):
-            start = offset + 1 + len(owner._code(part.whitespace_before_expression))
-            found.append((start, owner._code(part.expression)))
-            if part.format_spec:
-                spec = sum(len(owner._code(item)) for item in part.format_spec)
-                found += _parts(owner, part.format_spec, offset + length - 1 - spec)
-        offset += length
-    return found
+def _assignment(source: bytes, alias: Node) -> _Edit | None:
+    """`type X[T] = V` -> `X =        V`: the value stays where it was."""
+    left, right = alias.child_by_field_name("left"), alias.child_by_field_name("right")
+    if left is None or right is None:
+        return None
+    name = _text(source, left).split(b"[")[0].strip()
+    start, end, blank = _blank(source, alias.start_byte, right.start_byte, continued=True)
+    head = name + b" ="
+    if b"\n" in blank[: len(head)] or len(head) > len(blank):
+        return None
+    return start, end, head + blank[len(head) :]
 
 
-def _whitespace(node: cst.SimpleWhitespace | cst.MaybeSentinel) -> str:
-    return node.value if isinstance(node, cst.SimpleWhitespace) else ""
-
-
-def _has(node: cst.CSTNode, kind: type[cst.CSTNode]) -> bool:
-    if isinstance(node, kind):
-        return True
-    if isinstance(node, cst.ConcatenatedString):
-        return _has(node.left, kind) or _has(node.right, kind)
+def _inside_literal(node: Node) -> bool:
+    """Whether a string is part of a larger literal (a concatenation, another f-string)."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type in ("concatenated_string", "interpolation"):
+            return True
+        parent = parent.parent
     return False
 
 
-def _readable(code: str) -> bool:
+def _is_templated(source: bytes, literal: Node) -> bool:
+    starts = [
+        _text(source, child).lower()
+        for string in _strings(literal)
+        for child in string.children
+        if child.type == "string_start"
+    ]
+    return any(b"t" in start for start in starts)
+
+
+def _strings(literal: Node) -> list[Node]:
+    if literal.type == "concatenated_string":
+        return [child for child in literal.children if child.type == "string"]
+    return [literal]
+
+
+def _readable(code: bytes) -> bool:
     """Whether this interpreter parses the literal on its own."""
     try:
-        _parse(f"(\n{code}\n)", _RUNNING)
+        _parse("(\n" + code.decode("utf-8") + "\n)", _RUNNING)
     except SyntaxError:
         return False
     return True
+
+
+def _expressions_tuple(source: bytes, literal: Node) -> _Edit | None:
+    """A literal this interpreter cannot read, as a tuple of its expressions.
+
+    `f"{d["k"]} of {n}"` -> `(  d["k"],    n,)` with each expression where it was: the
+    rules see the same names and calls at the same positions.
+    """
+    start, end, blank = _blank(source, literal.start_byte, literal.end_byte, continued=False)
+    characters = bytearray(blank)
+    characters[0], characters[-1] = ord("("), ord(")")
+    for expression in _interpolated(source, literal):
+        if expression is None:
+            return None
+        offset = expression.start_byte - start
+        length = expression.end_byte - expression.start_byte
+        characters[offset : offset + length] = _text(source, expression)
+        after = offset + length
+        while after < len(characters) - 1 and characters[after] != ord(" "):
+            after += 1
+        characters[after] = ord(",")
+    return start, end, bytes(characters)
+
+
+def _interpolated(source: bytes, node: Node) -> Iterator[Node | None]:
+    """The expression of each `{...}` in a literal, format specs included (None: unsure)."""
+    for child in node.children:
+        if child.type == "interpolation":
+            expressions = [
+                part
+                for part in child.named_children
+                if part.type not in ("type_conversion", "format_specifier", "comment")
+            ]
+            conversions = [part for part in child.children if part.type == "type_conversion"]
+            if len(expressions) != 1 or any(
+                _text(source, part) not in _CONVERSIONS for part in conversions
+            ):
+                yield None
+                continue
+            yield expressions[0]
+            for part in child.children:
+                if part.type == "format_specifier":
+                    yield from _interpolated(source, part)
+        elif child.type in ("string", "concatenated_string"):
+            yield from _interpolated(source, child)
+
+
+def _apply(source: bytes, edits: list[_Edit]) -> bytes:
+    """Apply non-overlapping edits, the last first so earlier offsets hold."""
+    result = source
+    for start, end, content in sorted(edits, reverse=True):
+        result = result[:start] + content + result[end:]
+    return result
