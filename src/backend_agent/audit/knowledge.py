@@ -331,3 +331,29 @@ BLOCKING_CALLS: frozenset[str] = frozenset(
     }
 )
 """Calls that block the thread (ruff's ASYNC2xx set, plus sync HTTP clients)."""
+
+RESPONSE_TYPES: frozenset[str] = frozenset(
+    {
+        "fastapi.Response",
+        "fastapi.responses.Response",
+        "starlette.responses.Response",
+        *(
+            f"{package}.{name}"
+            for package in ("fastapi.responses", "starlette.responses")
+            for name in (
+                "HTMLResponse",
+                "PlainTextResponse",
+                "JSONResponse",
+                "ORJSONResponse",
+                "UJSONResponse",
+                "RedirectResponse",
+                "StreamingResponse",
+                "FileResponse",
+            )
+        ),
+        "fastapi.sse.EventSourceResponse",
+        "sse_starlette.EventSourceResponse",
+        "sse_starlette.sse.EventSourceResponse",
+    }
+)
+"""Response classes: a handler returning one decides its own body and media type."""
