@@ -52,8 +52,7 @@ def check(module: Module) -> Iterator[Violation]:
         keywords = {k.arg: k.value for k in handler.decorator.keywords if k.arg in _DECLARING}
         declared = keywords.get("response_model")
         if "response_class" in keywords or (
-            declared is not None
-            and (_is_none(declared) or not is_untyped(module, declared))
+            declared is not None and (_is_none(declared) or not is_untyped(module, declared))
         ):
             continue
         returns = handler.function.returns
@@ -86,9 +85,8 @@ def _returned(function: Function) -> list[ast.expr]:
         node = stack.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             continue
-        if isinstance(node, ast.Return) and node.value is not None:
-            if not _is_none(node.value):
-                found.append(node.value)
+        if isinstance(node, ast.Return) and node.value is not None and not _is_none(node.value):
+            found.append(node.value)
         stack.extend(ast.iter_child_nodes(node))
     return found
 
