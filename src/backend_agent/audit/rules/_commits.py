@@ -44,6 +44,40 @@ def commits(module: Module, function: Function) -> Iterator[tuple[ast.Call, Flow
         yield node, flow
 
 
+_SCRIPT_FOLDERS = frozenset({"scripts", "script", "bin", "migrations", "alembic", "revisions"})
+_SCRIPT_FILES = frozenset({"cli.py", "manage.py", "__main__.py", "env.py"})
+
+
+def is_script(module: Module) -> bool:
+    """One-off or operator code: scripts, CLIs, migrations, anything run as `__main__`.
+
+    Their commits per batch or per item are how long jobs keep their progress.
+    """
+    relative = module.relative
+    if _SCRIPT_FOLDERS & set(relative.parts[:-1]) or relative.name in _SCRIPT_FILES:
+        return True
+    return any(
+        isinstance(statement, ast.If)
+        and isinstance(statement.test, ast.Compare)
+        and isinstance(statement.test.left, ast.Name)
+        and statement.test.left.id == "__name__"
+        for statement in module.tree.body
+    )
+
+
+def rolls_back(guard: ast.Try | ast.TryStar | None) -> bool:
+    """Whether a `try` rolls back in one of its handlers (a deliberate commit per item)."""
+    if guard is None:
+        return False
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "rollback"
+        for handler in guard.handlers
+        for node in ast.walk(handler)
+    )
+
+
 def has_commit(module: Module) -> bool:
     """Cheap pre-check: the text mentions `.commit(` at all."""
     return ".commit(" in module.text

@@ -26,8 +26,12 @@ Fix safety:
     none do), which is the point, but changes what a failure half-way leaves behind.
 
 Known limits:
-    Commits in helpers called from the loop are not followed. Receivers of unknown type
-    count only in modules that import a database library or sit in a layer.
+    Not reported: a commit under an `if` in the loop (one per batch), a commit in a `try`
+    whose `except` rolls back (a deliberate commit per item), and scripts, CLIs and
+    migrations (`scripts/`, `bin/`, `migrations/`, `cli.py`, modules run as `__main__`),
+    where long jobs commit to keep their progress. Commits in helpers called from the
+    loop are not followed. Receivers of unknown type count only in modules that import a
+    database library or sit in a layer.
 """
 
 from __future__ import annotations
@@ -38,16 +42,22 @@ from collections.abc import Iterator
 from backend_agent.audit.finding import Applicability, Edit, Fix
 from backend_agent.audit.flow import Loop, call_statement
 from backend_agent.audit.module import Module, Violation
-from backend_agent.audit.rules._commits import commits, has_commit, owns_lines
+from backend_agent.audit.rules._commits import (
+    commits,
+    has_commit,
+    is_script,
+    owns_lines,
+    rolls_back,
+)
 
 
 def check(module: Module) -> Iterator[Violation]:
     """Report commits inside loop bodies."""
-    if module.is_test or not has_commit(module):
+    if module.is_test or not has_commit(module) or is_script(module):
         return
     for function in module.all_functions:
         for call, flow in commits(module, function):
-            if flow.loop is None or flow.leaves_block:
+            if flow.loop is None or flow.leaves_block or flow.batched or rolls_back(flow.guarded):
                 continue
             fix = _move_after(module, flow.loop, call)
             yield module.violation(

@@ -31,6 +31,7 @@ Fix safety:
     No automatic fix: which writes belong together is a business decision.
 
 Known limits:
+    Scripts, CLIs and migrations are not checked (they commit per step on purpose).
     Writes in different helpers called one after the other are not combined. SQL writes
     through one session need no extra transaction (the session is one until it commits),
     so only repeated commits are reported for SQLAlchemy/SQLModel.
@@ -45,7 +46,7 @@ from backend_agent.audit.flow import Flow, first_pair, walk_flow
 from backend_agent.audit.inference import types_in
 from backend_agent.audit.knowledge import MONGO_WRITES, DbType
 from backend_agent.audit.module import Function, Module, Violation
-from backend_agent.audit.rules._commits import commits, has_commit
+from backend_agent.audit.rules._commits import commits, has_commit, is_script
 
 _SQL_WRITES = (
     "insert",
@@ -63,7 +64,7 @@ _FIX_TITLE = "Group the writes in one transaction (or one unit of work committed
 
 def check(module: Module) -> Iterator[Violation]:
     """Report functions whose writes are not atomic together."""
-    if module.is_test:
+    if module.is_test or is_script(module):
         return
     text = module.text
     mongo = any(method in text for method in MONGO_WRITES)
