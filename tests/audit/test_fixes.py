@@ -121,6 +121,27 @@ def test_unsafe_fixes_wait_for_the_setting(project: Path) -> None:
     assert {f.code for f in report.findings} == {"BA302"}
 
 
+def test_private_settings_attributes_get_no_fix(project: Path) -> None:
+    """pydantic makes `_NAME` a private attribute: without its default, reading it fails."""
+    path = project / "app" / "core" / "config.py"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "from pydantic_settings import BaseSettings\n\n\n"
+        "class Settings(BaseSettings):\n"
+        '    _DEFAULT_PASSWORD: str = "MyPassword"\n'
+    )
+    config = replace(config_for(project, "BA301"), unsafe_fixes=True)
+    report = run_check([project], config=config, include_ruff=False, fix=True)
+    assert [(f.code, f.fix) for f in report.findings] == [("BA301", None)]
+    assert '_DEFAULT_PASSWORD: str = "MyPassword"' in path.read_text()
+
+
+def test_ruff_s105_is_not_repeated_on_the_same_line(project: Path) -> None:
+    (project / "constants.py").write_text('SECRET_KEY = "9f8e7d6c5b4a"\n')
+    report = run_check([project], config=config_for(project, "BA301", "S105"))
+    assert [f.code for f in report.findings] == ["S105"]
+
+
 def test_commit_in_loop_without_a_safe_shape_has_no_fix(project: Path) -> None:
     path = project / "app" / "services" / "items.py"
     path.parent.mkdir(parents=True)

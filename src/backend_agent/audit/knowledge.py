@@ -284,6 +284,11 @@ SECRET_WRAPPERS: frozenset[str] = frozenset(
 )
 """Calls whose first argument (or `default=`) is the field's default value."""
 
+ENUM_BASES: frozenset[str] = frozenset(
+    {"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag", "strenum.StrEnum"}
+)
+"""Base classes of enums: their members' values are labels, not secrets."""
+
 GETENV: frozenset[str] = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
 """Environment lookups with a fallback as second argument."""
 

@@ -91,7 +91,7 @@ def run_check(
     findings = [finding for source in sources for finding in source.findings]
     if include_ruff:
         ruff = early_ruff or _start_ruff(files, config, fix=fix)
-        findings += _ruff_findings(ruff, config)
+        findings = _without_ruff_duplicates(findings, _ruff_findings(ruff, config))
     findings.sort(key=lambda f: (str(f.path), f.line, f.column, f.code))
     return AuditReport(
         findings, len(files), fixes_applied, _unread_warnings(sources, codebase, config)
@@ -265,6 +265,23 @@ def _start_ruff(files: list[Path], config: AuditConfig, *, fix: bool) -> RuffRun
         unsafe_fixes=config.unsafe_fixes,
         cwd=config.root,
     )
+
+
+_RUFF_DUPLICATES = {"BA301": frozenset({"S105", "S106", "S107"})}
+"""Our codes that ruff's codes already cover when both report one line: ruff's is kept."""
+
+
+def _without_ruff_duplicates(ours: list[Finding], ruffs: list[Finding]) -> list[Finding]:
+    covered = {(finding.path, finding.line, finding.code) for finding in ruffs}
+    kept = [
+        finding
+        for finding in ours
+        if not any(
+            (finding.path, finding.line, code) in covered
+            for code in _RUFF_DUPLICATES.get(finding.code, ())
+        )
+    ]
+    return kept + ruffs
 
 
 def _ruff_findings(ruff: RuffRun, config: AuditConfig) -> list[Finding]:

@@ -29,10 +29,66 @@ _PLACEHOLDER = re.compile(r"^(\$\{.*\}|\{.*\}|<.*>|%\(.*\)s|%s|\*+|\.\.\.)$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
+_NAMING_WORDS = frozenset(
+    {
+        "cookie",
+        "header",
+        "ctx",
+        "context",
+        "metadata",
+        "env",
+        "param",
+        "params",
+        "field",
+        "claim",
+        "attr",
+        "attribute",
+        "column",
+        "prefix",
+        "cache",
+        "storage",
+        "func",
+        "class",
+        "pk",
+        "id",
+        "tag",
+        "feature",
+        "dict",
+        "map",
+        "name",
+        "type",
+        "kind",
+        "query",
+        "form",
+        "state",
+        "lookup",
+        "var",
+    }
+)
+"""Words that make `*_KEY`/`*_TOKEN` the name of something (a cookie, a header, a dict key)."""
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_.:\-]*$")
+
+
 def is_secret_name(name: str) -> bool:
-    """Whether a name ends in a secret word: `jwt_secret`, `OPENAI_API_KEY`, `dbPassword`."""
+    """Whether a name ends in a secret word: `jwt_secret`, `OPENAI_API_KEY`, `dbPassword`.
+
+    `SESSION_COOKIE_KEY`, `REQUEST_ID_CTX_KEY` and `HEADER_KEY` name a cookie, a context
+    variable and a header: they hold names, not secrets.
+    """
     words = _CAMEL.sub("_", name).lower().strip("_").split("_")
-    return words[-1] in SECRET_WORDS
+    return words[-1] in SECRET_WORDS and not _NAMING_WORDS & set(words[:-1])
+
+
+def names_itself(name: str, value: str) -> bool:
+    """Whether a value is an identifier that spells the secret word it is named after.
+
+    `access_token = "polar_access_token"`, `PK_TOKEN = "token"`, `KEY = "setup.api_key"`:
+    keys, field names and enum values, not secrets.
+    """
+    words = _CAMEL.sub("_", name).lower().strip("_").split("_")
+    if not _IDENTIFIER.match(value):
+        return False
+    return value == words[-1] or "_".join(words[-2:]) in value.replace("-", "_")
 
 
 def credentials(text: str) -> str | None:
