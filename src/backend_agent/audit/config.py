@@ -53,12 +53,24 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "alembic",
 )
 DEFAULT_LAYERS: Mapping[str, tuple[str, ...]] = {
-    "api": ("api", "routes", "routers", "endpoints", "agents"),
-    "services": ("services",),
-    "models": ("models", "schemas"),
-    "db": ("db", "database", "repositories"),
+    "api": (
+        "api",
+        "routes",
+        "routers",
+        "router",
+        "endpoints",
+        "views",
+        "agents",
+        "deps",
+        "dependencies",
+    ),
+    "services": ("services", "service"),
+    "models": ("models", "schemas", "schema"),
+    "db": ("db", "database", "repositories", "repository", "crud"),
     "core": ("core",),
 }
+"""Folder or module names of each layer; per-feature layouts (`orders/service.py`,
+`orders/views.py`) are covered by the singular names."""
 DEFAULT_LAYER_ORDER: tuple[tuple[str, ...], ...] = (
     ("api",),
     ("services",),

@@ -311,10 +311,14 @@ class Module:
         return None if self.is_test else self.config_layer(self.name.split("."))
 
     def config_layer(self, parts: list[str]) -> str | None:
-        """The first layer whose directory names contain one of `parts`, scanning left to right."""
-        for part in parts:
+        """The ordered layer of the most specific of `parts` that names one (right to left).
+
+        `app/core/db.py` is in `db`, not `core`: a package that groups several layers
+        (`core/views.py`, `core/services.py`) does not pull them all to its own layer.
+        """
+        for part in reversed(parts):
             for layer, names in self.config.layers.items():
-                if part in names:
+                if part in names and self.config.layer_rank(layer) >= 0:
                     return layer
         return None
 

@@ -33,7 +33,8 @@ Fix safety:
     No automatic fix: the domain error and its HTTP mapping have to be chosen.
 
 Known limits:
-    Only files in the `services` layer are checked; an exception built by a helper
+    The framework's HTTP-free helpers (`run_in_threadpool`, `jsonable_encoder`) may be
+    imported. Only files in the `services` layer are checked; an exception built by a helper
     function and raised later is seen only if its class is named at the `raise`.
 """
 
@@ -45,6 +46,12 @@ from collections.abc import Iterator
 from backend_agent.audit.knowledge import HTTP_EXCEPTIONS, WEB_FRAMEWORKS
 from backend_agent.audit.module import Module, Violation
 
+_UTILITIES = (
+    "fastapi.concurrency.",
+    "starlette.concurrency.",
+    "fastapi.encoders.",
+)
+"""Framework helpers that know nothing of HTTP (thread pools, JSON encoding)."""
 _FIX_TITLE = "Raise a domain error and map it to an HTTP response in the API layer"
 
 
@@ -56,7 +63,7 @@ def check(module: Module) -> Iterator[Violation]:
     for node, names in module.import_nodes:
         for name in names:
             resolved = codebase.resolve(name)
-            if name.split(".")[0] in WEB_FRAMEWORKS:
+            if name.split(".")[0] in WEB_FRAMEWORKS and not name.startswith(_UTILITIES):
                 yield module.violation(
                     node,
                     f"Service imports `{name}`: services must not depend on the web framework",
