@@ -93,6 +93,13 @@ class Codebase:
         self._resolved[name] = current
         return current
 
+    def module_of(self, name: str) -> Module | None:
+        """The codebase module a name is, or defines a symbol of (`app.db.session.engine`)."""
+        if name in self.modules:
+            return self.modules[name]
+        split = self._split(name)
+        return split[0] if split is not None and len(split[1]) == 1 else None
+
     def definition(self, name: str) -> tuple[Module, ast.AST] | None:
         """The module and node defining a resolved project name (function, class or value)."""
         split = self._split(self.resolve(name))

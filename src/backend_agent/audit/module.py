@@ -35,6 +35,8 @@ _LEAVES = (
 )
 _FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 _BINDINGS = frozenset({ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith})
+_SCRIPT_FOLDERS = frozenset({"scripts", "script", "bin", "migrations", "alembic", "revisions"})
+_SCRIPT_FILES = frozenset({"cli.py", "manage.py", "__main__.py", "env.py"})
 
 
 @dataclass(frozen=True)
@@ -306,16 +308,33 @@ class Module:
         )
 
     @cached_property
+    def is_script(self) -> bool:
+        """One-off or operator code: scripts, CLIs, migrations, anything run as `__main__`."""
+        if _SCRIPT_FOLDERS & set(self.relative.parts[:-1]) or self.relative.name in _SCRIPT_FILES:
+            return True
+        return any(
+            isinstance(statement, ast.If)
+            and isinstance(statement.test, ast.Compare)
+            and isinstance(statement.test.left, ast.Name)
+            and statement.test.left.id == "__name__"
+            for statement in self.tree.body
+        )
+
+    @cached_property
     def layer(self) -> str | None:
-        """The layer of the file (by its directories, then its own name), None for none."""
-        return None if self.is_test else self.config_layer(self.name.split("."))
+        """The layer of the file: its innermost folder that names one, else its own name.
+
+        `orders/service.py` is a service; `routes/users/crud.py` stays in the API layer.
+        Tests, scripts and migrations belong to no layer.
+        """
+        if self.is_test or self.is_script:
+            return None
+        parts = self.name.split(".")
+        folders = parts if self.is_package else parts[:-1]
+        return self.config_layer(folders) or self.config_layer(parts[-1:])
 
     def config_layer(self, parts: list[str]) -> str | None:
-        """The ordered layer of the most specific of `parts` that names one (right to left).
-
-        `app/core/db.py` is in `db`, not `core`: a package that groups several layers
-        (`core/views.py`, `core/services.py`) does not pull them all to its own layer.
-        """
+        """The ordered layer of the most specific of `parts` that names one (right to left)."""
         for part in reversed(parts):
             for layer, names in self.config.layers.items():
                 if part in names and self.config.layer_rank(layer) >= 0:

@@ -44,25 +44,9 @@ def commits(module: Module, function: Function) -> Iterator[tuple[ast.Call, Flow
         yield node, flow
 
 
-_SCRIPT_FOLDERS = frozenset({"scripts", "script", "bin", "migrations", "alembic", "revisions"})
-_SCRIPT_FILES = frozenset({"cli.py", "manage.py", "__main__.py", "env.py"})
-
-
 def is_script(module: Module) -> bool:
-    """One-off or operator code: scripts, CLIs, migrations, anything run as `__main__`.
-
-    Their commits per batch or per item are how long jobs keep their progress.
-    """
-    relative = module.relative
-    if _SCRIPT_FOLDERS & set(relative.parts[:-1]) or relative.name in _SCRIPT_FILES:
-        return True
-    return any(
-        isinstance(statement, ast.If)
-        and isinstance(statement.test, ast.Compare)
-        and isinstance(statement.test.left, ast.Name)
-        and statement.test.left.id == "__name__"
-        for statement in module.tree.body
-    )
+    """Scripts, CLIs and migrations commit per batch or per item to keep their progress."""
+    return module.is_script
 
 
 def rolls_back(guard: ast.Try | ast.TryStar | None) -> bool:

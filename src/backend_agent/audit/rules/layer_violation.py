@@ -48,7 +48,10 @@ def check(module: Module) -> Iterator[Violation]:
         for name in names:
             if not module.codebase.is_local(name):
                 continue
-            target = module.config_layer(name.split("."))
+            found = module.codebase.module_of(name)
+            if found is not None and _same_layer_folder(module, found):
+                continue
+            target = found.layer if found is not None else module.config_layer(name.split("."))
             if target is None or target == layer:
                 continue
             target_rank = module.config.layer_rank(target)
@@ -59,3 +62,12 @@ def check(module: Module) -> Iterator[Violation]:
                     f"Move what `{layer}` needs down into its own layer or one below it",
                 )
                 break
+
+
+def _same_layer_folder(module: Module, other: Module) -> bool:
+    """Two modules of one folder named after a layer (`service/models.py`, `service/enums.py`)."""
+    folder = module.name.rsplit(".", 1)[0]
+    return (
+        other.name.rsplit(".", 1)[0] == folder
+        and module.config_layer(folder.split(".")[-1:]) is not None
+    )
