@@ -66,6 +66,11 @@ _NAMING_WORDS = frozenset(
     }
 )
 """Words that make `*_KEY`/`*_TOKEN` the name of something (a cookie, a header, a dict key)."""
+_KEY_KINDS = frozenset(
+    {"api", "secret", "private", "encryption", "signing", "access", "master", "app", "auth"}
+)
+"""Words before `KEY` that make it a cryptographic or API key; otherwise `X_KEY = "x_y"` is
+the name of a dictionary key."""
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_.:\-]*$")
 
 
@@ -88,6 +93,8 @@ def names_itself(name: str, value: str) -> bool:
     words = _CAMEL.sub("_", name).lower().strip("_").split("_")
     if not _IDENTIFIER.match(value):
         return False
+    if words[-1] == "key" and (len(words) < 2 or words[-2] not in _KEY_KINDS) and "-" not in value:
+        return True
     return value == words[-1] or "_".join(words[-2:]) in value.replace("-", "_")
 
 

@@ -44,7 +44,7 @@ from backend_agent.audit.rules.sync_db_in_async import blocking_db_calls
 def check(module: Module) -> Iterator[Violation]:
     """Report calls from coroutines to project helpers that block."""
     codebase = module.codebase
-    if module.is_test:
+    if module.is_test or module.is_script:
         return
     for function in module.all_functions:
         if not isinstance(function, ast.AsyncFunctionDef):
