@@ -331,7 +331,25 @@ class Module:
             return None
         parts = self.name.split(".")
         folders = parts if self.is_package else parts[:-1]
-        return self.config_layer(folders) or self.config_layer(parts[-1:])
+        for depth in range(len(folders), 0, -1):
+            layer = self.config_layer(folders[depth - 1 : depth])
+            if layer is not None and not self._feature_package(folders[:depth], layer):
+                return layer
+        return self.config_layer(parts[-1:])
+
+    def _feature_package(self, folder: list[str], layer: str) -> bool:
+        """A folder named like a layer that holds other layers' modules is one feature.
+
+        `dispatch/service/` (the on-call service entity) holds `models.py` and `views.py`:
+        it is a feature package, not the services layer.
+        """
+        prefix = ".".join(folder)
+        return any(
+            f"{prefix}.{name}" in self.codebase.modules
+            for other, names in self.config.layers.items()
+            if other != layer
+            for name in names
+        )
 
     def config_layer(self, parts: list[str]) -> str | None:
         """The ordered layer of the most specific of `parts` that names one (right to left)."""
