@@ -26,7 +26,8 @@ Fix safety:
     none do), which is the point, but changes what a failure half-way leaves behind.
 
 Known limits:
-    Not reported: a commit under an `if` in the loop (one per batch), a commit in a `try`
+    Not reported: a commit under an `if` in the loop that counts, or in a loop over
+    batches (names with `batch` or `chunk`): one commit per batch; a commit in a `try`
     whose `except` rolls back (a deliberate commit per item), and scripts, CLIs and
     migrations (`scripts/`, `bin/`, `migrations/`, `cli.py`, modules run as `__main__`),
     where long jobs commit to keep their progress. Commits in helpers called from the
@@ -37,6 +38,7 @@ Known limits:
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from backend_agent.audit.finding import Applicability, Edit, Fix
@@ -50,6 +52,8 @@ from backend_agent.audit.rules._commits import (
     rolls_back,
 )
 
+_BATCH = re.compile(r"batch|chunk", re.IGNORECASE)
+
 
 def check(module: Module) -> Iterator[Violation]:
     """Report commits inside loop bodies."""
@@ -57,7 +61,13 @@ def check(module: Module) -> Iterator[Violation]:
         return
     for function in module.all_functions:
         for call, flow in commits(module, function):
-            if flow.loop is None or flow.leaves_block or flow.batched or rolls_back(flow.guarded):
+            if (
+                flow.loop is None
+                or flow.leaves_block
+                or flow.batched
+                or rolls_back(flow.guarded)
+                or _over_batches(flow.loop)
+            ):
                 continue
             fix = _move_after(module, flow.loop, call)
             yield module.violation(
@@ -66,6 +76,15 @@ def check(module: Module) -> Iterator[Violation]:
                 "Commit once after the loop, or let the request's unit of work commit",
                 fix,
             )
+
+
+def _over_batches(loop: Loop) -> bool:
+    """A loop whose every pass handles a batch (`batch_size`, `for chunk in chunks(...)`)."""
+    return any(
+        (isinstance(node, ast.Name) and _BATCH.search(node.id) is not None)
+        or (isinstance(node, ast.Attribute) and _BATCH.search(node.attr) is not None)
+        for node in ast.walk(loop)
+    )
 
 
 def _move_after(module: Module, loop: Loop, call: ast.Call) -> Fix | None:
