@@ -45,7 +45,7 @@ from backend_agent.audit.module import Function, Module, Violation, parameters
 
 _BODY = frozenset({"fastapi.Body", "fastapi.params.Body"})
 _FIX_TITLE = "Declare a Pydantic model parameter; FastAPI validates and documents it"
-_VALIDATING = ("model_validate", "parse_obj", "parse_raw", "validate_python", "validate_json")
+_VALIDATING = ("model_validate", "validate", "parse_obj", "parse_raw")
 _VERIFYING = ("verify", "signature", "hmac", "construct_event", "unwrap")
 
 
@@ -108,7 +108,9 @@ def _checked_at_once(module: Module, function: Function, read: ast.Call) -> bool
     """
     calls = module.calls_in(function)
     for call in calls:
-        if _checks(call) and any(_contains(argument, read) for argument in _arguments(call)):
+        if _checks(module, call) and any(
+            _contains(argument, read) for argument in _arguments(call)
+        ):
             return True
     for statement in module.bindings_in(function):
         if (
@@ -119,7 +121,7 @@ def _checked_at_once(module: Module, function: Function, read: ast.Call) -> bool
         ):
             name = statement.targets[0].id
             return any(
-                _checks(call)
+                _checks(module, call)
                 and any(isinstance(a, ast.Name) and a.id == name for a in _arguments(call))
                 for call in calls
             )
@@ -133,15 +135,16 @@ def _arguments(call: ast.Call) -> list[ast.expr]:
     return [*call.args, *(keyword.value for keyword in call.keywords)]
 
 
-def _checks(call: ast.Call) -> bool:
-    """A call that validates data with a model or verifies a signature, by its name."""
+def _checks(module: Module, call: ast.Call) -> bool:
+    """A call that validates data with a model or verifies a signature, by its name
+    (`Form.model_validate`, `validate_event`, `hmac.new`, `verify_signature`)."""
     name = call.func.attr if isinstance(call.func, ast.Attribute) else None
     if isinstance(call.func, ast.Name):
         name = call.func.id
     if name is None:
         return False
-    lowered = name.lower()
-    return lowered.startswith(_VALIDATING) or any(word in lowered for word in _VERIFYING)
+    qualified = (module.resolve(call.func) or name).lower()
+    return name.lower().startswith(_VALIDATING) or any(word in qualified for word in _VERIFYING)
 
 
 def _contains(tree: ast.AST, node: ast.AST) -> bool:

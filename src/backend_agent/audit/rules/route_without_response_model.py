@@ -27,11 +27,12 @@ Fix safety:
     No automatic fix: the model describing the response has to be written.
 
 Known limits:
-    Not reported: handlers that return nothing (a 204 or an empty body), handlers whose
-    every return is a `Response` (an `HTMLResponse`, a `FileResponse`...) or a name bound
-    to one, and an explicit `response_model=None` (a deliberate choice). A router's or
-    app's `default_response_class` is not followed. Routes added with `add_api_route` are
-    not seen.
+    Not reported: handlers that return nothing (a 204 or an empty body); handlers whose
+    every return is a `Response` (an `HTMLResponse`, a `FileResponse`...), a name bound
+    to one, or the result of a call handed the `Request` (another handler answers); and
+    an explicit `response_model=None` (a deliberate choice). A router's or app's
+    `default_response_class` is not followed. Routes added with `add_api_route` are not
+    seen.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ import ast
 from collections.abc import Iterator
 
 from backend_agent.audit.annotations import is_untyped
-from backend_agent.audit.knowledge import RESPONSE_TYPES
-from backend_agent.audit.module import Function, Module, Violation
+from backend_agent.audit.knowledge import REQUEST_TYPES, RESPONSE_TYPES
+from backend_agent.audit.module import Function, Module, Violation, parameters
 
 _DECLARING = frozenset({"response_model", "response_class"})
 
@@ -92,7 +93,8 @@ def _returned(function: Function) -> list[ast.expr]:
 
 
 def _is_response(module: Module, function: Function, value: ast.expr) -> bool:
-    """A `Response` built in place, or a local name bound to one."""
+    """A `Response` built in place, a local name bound to one, or what a call handed the
+    `Request` returns (`handler.handle(request)`: another ASGI handler answers)."""
     if isinstance(value, ast.Name):
         bound = [
             node.value
@@ -103,4 +105,14 @@ def _is_response(module: Module, function: Function, value: ast.expr) -> bool:
         return bool(bound) and all(_is_response(module, function, v) for v in bound)
     if isinstance(value, ast.Await):
         value = value.value
-    return isinstance(value, ast.Call) and module.is_instance_call(value, RESPONSE_TYPES)
+    if not isinstance(value, ast.Call):
+        return False
+    if module.is_instance_call(value, RESPONSE_TYPES):
+        return True
+    requests = {
+        argument.arg
+        for argument, _ in parameters(function)
+        if argument.annotation is not None and module.resolve(argument.annotation) in REQUEST_TYPES
+    }
+    passed = [*value.args, *(keyword.value for keyword in value.keywords)]
+    return any(isinstance(item, ast.Name) and item.id in requests for item in passed)
