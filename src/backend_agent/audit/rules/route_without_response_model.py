@@ -92,16 +92,24 @@ def _returned(function: Function) -> list[ast.expr]:
     return found
 
 
+def _names(target: ast.expr, name: str) -> bool:
+    return isinstance(target, ast.Name) and target.id == name
+
+
 def _is_response(module: Module, function: Function, value: ast.expr) -> bool:
     """A `Response` built in place, a local name bound to one, or what a call handed the
     `Request` returns (`handler.handle(request)`: another ASGI handler answers)."""
     if isinstance(value, ast.Name):
-        bound = [
-            node.value
-            for node in module.bindings_in(function)
-            if isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == value.id for t in node.targets)
-        ]
+        bound: list[ast.expr] = []
+        for node in module.bindings_in(function):
+            if isinstance(node, ast.AnnAssign) and _names(node.target, value.id):
+                annotated = module.resolve(node.annotation)
+                if annotated is not None and module.codebase.is_subclass(annotated, RESPONSE_TYPES):
+                    return True
+                if node.value is not None:
+                    bound.append(node.value)
+            elif isinstance(node, ast.Assign) and any(_names(t, value.id) for t in node.targets):
+                bound.append(node.value)
         return bool(bound) and all(_is_response(module, function, v) for v in bound)
     if isinstance(value, ast.Await):
         value = value.value
