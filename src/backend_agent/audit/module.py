@@ -309,15 +309,12 @@ class Module:
 
     @cached_property
     def is_script(self) -> bool:
-        """One-off or operator code: scripts, CLIs, migrations, anything run as `__main__`."""
-        if _SCRIPT_FOLDERS & set(self.relative.parts[:-1]) or self.relative.name in _SCRIPT_FILES:
-            return True
-        return any(
-            isinstance(statement, ast.If)
-            and isinstance(statement.test, ast.Compare)
-            and isinstance(statement.test.left, ast.Name)
-            and statement.test.left.id == "__name__"
-            for statement in self.tree.body
+        """One-off or operator code: scripts, CLIs and migrations, by folder or file name.
+
+        A `__main__` guard alone says nothing: app modules start uvicorn that way too.
+        """
+        return bool(
+            _SCRIPT_FOLDERS & set(self.relative.parts[:-1]) or self.relative.name in _SCRIPT_FILES
         )
 
     @cached_property

@@ -71,7 +71,7 @@ _KEY_KINDS = frozenset(
 )
 """Words before `KEY` that make it a cryptographic or API key; otherwise `X_KEY = "x_y"` is
 the name of a dictionary key."""
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_.:\-]*$")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_.:]*$")
 
 
 def is_secret_name(name: str) -> bool:
@@ -91,11 +91,11 @@ def names_itself(name: str, value: str) -> bool:
     keys, field names and enum values, not secrets.
     """
     words = _CAMEL.sub("_", name).lower().strip("_").split("_")
-    if not _IDENTIFIER.match(value):
+    if not _IDENTIFIER.match(value) or "-" in value:
         return False
-    if words[-1] == "key" and (len(words) < 2 or words[-2] not in _KEY_KINDS) and "-" not in value:
+    if words[-1] == "key" and (len(words) < 2 or words[-2] not in _KEY_KINDS):
         return True
-    return value == words[-1] or "_".join(words[-2:]) in value.replace("-", "_")
+    return value == words[-1] or "_".join(words[-2:]) in value
 
 
 def credentials(text: str) -> str | None:

@@ -29,7 +29,7 @@ Known limits:
     Not reported: a commit under an `if` in the loop that counts, or in a loop over
     batches (names with `batch` or `chunk`): one commit per batch; a commit in a `try`
     whose `except` rolls back (a deliberate commit per item), and scripts, CLIs and
-    migrations (`scripts/`, `bin/`, `migrations/`, `cli.py`, modules run as `__main__`),
+    migrations (`scripts/`, `bin/`, `migrations/`, `revisions/`, `cli.py`, `manage.py`),
     where long jobs commit to keep their progress. Commits in helpers called from the
     loop are not followed. Receivers of unknown type count only in modules that import a
     database library or sit in a layer.
