@@ -16,6 +16,7 @@ from backend_agent.audit.knowledge import (
     DERIVED,
     FACTORIES,
     ITERATORS,
+    NEW_TYPES,
     OPTIONAL,
     DbType,
 )
@@ -63,7 +64,10 @@ def annotation_type(module: Module, node: ast.expr | None, depth: int = 0) -> Db
         return DB_TYPES[name]
     alias = module.codebase.definition(name)
     if alias is not None and isinstance(alias[1], ast.expr):
-        return annotation_type(alias[0], alias[1], depth + 1)
+        owner, value = alias[0], alias[1]
+        if isinstance(value, ast.Call) and owner.resolve(value.func) in NEW_TYPES:
+            return annotation_type(owner, value.args[1], depth + 1) if len(value.args) > 1 else None
+        return annotation_type(owner, value, depth + 1)
     return None
 
 
@@ -99,8 +103,16 @@ class TypeEnv:
         """Collect types from parameters, `with` targets and assignments (none at module level)."""
         self.module = module
         self.names: dict[str, DbType] = {}
+        self.own: str | None = None
+        """The name of a method's `self`, whose attributes have the class's types."""
+        self.attributes: dict[str, DbType] = {}
         if function is not None:
             self._collect(function)
+            owner = module.method_classes.get(id(function))
+            arguments = [*function.args.posonlyargs, *function.args.args]
+            if owner is not None and arguments:
+                self.own = arguments[0].arg
+                self.attributes = class_attributes(module, owner)
 
     def _collect(self, function: Function) -> None:
         module = self.module
@@ -144,6 +156,10 @@ class TypeEnv:
         if isinstance(node, ast.Call):
             return self._call(node, depth)
         if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id == self.own:
+                found = self.attributes.get(node.attr)
+                if found is not None:
+                    return found
             base = self.infer(node.value, depth + 1)
             if base is not None:
                 return _member(base)
@@ -199,6 +215,43 @@ def global_type(module: Module, node: ast.expr, depth: int = 0) -> DbType | None
     if isinstance(value, ast.Call):
         return TypeEnv(owner, None).infer(value, depth + 1)
     return None
+
+
+def class_attributes(module: Module, owner: ast.ClassDef) -> dict[str, DbType]:
+    """Database types of a class's attributes: `session: Session` in the body, or
+    `self.session = session` in a method whose parameter is typed."""
+
+    def collect() -> dict[str, DbType]:
+        found: dict[str, DbType] = {}
+        for statement in owner.body:
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                kind = annotation_type(module, statement.annotation)
+                if kind is not None:
+                    found[statement.target.id] = kind
+            elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                arguments = [*statement.args.posonlyargs, *statement.args.args]
+                if not arguments:
+                    continue
+                own = arguments[0].arg
+                typed = {
+                    argument.arg: kind
+                    for argument, _ in parameters(statement)
+                    if (kind := annotation_type(module, argument.annotation)) is not None
+                }
+                for node in module.bindings_in(statement):
+                    target = node.targets[0] if isinstance(node, ast.Assign) else None
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == own
+                        and isinstance(node, ast.Assign)
+                        and isinstance(node.value, ast.Name)
+                        and node.value.id in typed
+                    ):
+                        found[target.attr] = typed[node.value.id]
+        return found
+
+    return module.codebase.memo("attributes", owner, collect)
 
 
 def types_in(module: Module, function: Function) -> TypeEnv:

@@ -229,6 +229,9 @@ OPTIONAL: frozenset[str] = frozenset(
 )
 """Wrappers whose arguments are the possible types."""
 
+NEW_TYPES: frozenset[str] = frozenset({"typing.NewType", "typing_extensions.NewType"})
+"""`NewType("Name", T)`: a distinct name for the type `T`."""
+
 ITERATORS: frozenset[str] = frozenset(
     {
         "typing.Iterator",

@@ -142,6 +142,8 @@ class Module:
         """Assignments and `with` statements by enclosing function."""
         self.raises: list[ast.Raise] = []
         """Every `raise` statement."""
+        self.method_classes: dict[int, ast.ClassDef] = {}
+        """The class of each method, by the method's node id."""
         self._index()
 
     def _index(self) -> None:
@@ -172,6 +174,10 @@ class Module:
                 continue
             elif kind is ast.Raise:
                 self.raises.append(node)  # type: ignore[arg-type]
+            elif kind is ast.ClassDef:
+                for statement in node.body:  # type: ignore[attr-defined]
+                    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                        self.method_classes[id(statement)] = node  # type: ignore[assignment]
             elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.Lambda:
                 scope = self._function(node, scope, push)
             fields = _FIELDS.get(kind)

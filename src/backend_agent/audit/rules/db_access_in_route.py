@@ -36,7 +36,10 @@ Fix safety:
 Known limits:
     Only the handler's own body is checked, not helpers it calls in the api layer. A
     receiver of unknown type (no annotation, built dynamically) is reported only when a
-    SQL statement is passed to it or it comes from `request.app.state`.
+    SQL statement is passed to it (built in place, chained, or held in a local name) or
+    it comes from `request.app.state`. Sessions typed through `NewType`, re-exported
+    aliases, session factories (`SessionLocal()`, `sessionmaker(...)()`) and typed
+    attributes of class-based controllers (`self.session`) are followed.
 """
 
 from __future__ import annotations
@@ -46,8 +49,9 @@ from collections.abc import Iterator
 
 from backend_agent.audit.inference import types_in
 from backend_agent.audit.knowledge import MONGO_WRITES, SQL_BUILDERS
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.module import Function, Module, Violation
 
+_MAX_DEPTH = 8
 _STATE_METHODS = MONGO_WRITES | frozenset(
     {
         "find",
@@ -82,10 +86,7 @@ def check(module: Module) -> Iterator[Violation]:
             found = env.infer(receiver)
             if found is not None:
                 message = f"Route `{function.name}` calls {call} on a database {found.kind}"
-            elif any(
-                isinstance(a, ast.Call) and module.resolve(a.func) in SQL_BUILDERS
-                for a in node.args
-            ):
+            elif any(_is_statement(module, function, argument) for argument in node.args):
                 message = f"Route `{function.name}` executes a SQL statement with {call}"
             elif method in _STATE_METHODS and _via_app_state(receiver):
                 message = f"Route `{function.name}` queries the database through {call}"
@@ -97,6 +98,27 @@ def check(module: Module) -> Iterator[Violation]:
                 "Move the query into a service function that takes the session or database "
                 "as a parameter",
             )
+
+
+def _is_statement(module: Module, function: Function, node: ast.expr, depth: int = 0) -> bool:
+    """A SQL statement: `select(...)`, a chain on one (`.where(...).limit(...)`), or a local
+    name bound to one."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(node, ast.Call):
+        if module.resolve(node.func) in SQL_BUILDERS:
+            return True
+        if isinstance(node.func, ast.Attribute):
+            return _is_statement(module, function, node.func.value, depth + 1)
+        return False
+    if isinstance(node, ast.Name):
+        return any(
+            isinstance(statement, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == node.id for t in statement.targets)
+            and _is_statement(module, function, statement.value, depth + 1)
+            for statement in module.bindings_in(function)
+        )
+    return False
 
 
 def _via_app_state(node: ast.expr) -> bool:
