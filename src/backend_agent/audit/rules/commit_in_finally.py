@@ -34,7 +34,9 @@ Fix safety:
     statements remain, or `except` handlers do.
 
 Known limits:
-    Commits in functions called from `finally` are not followed.
+    A `finally` block that writes rows of its own before committing them (`session.add(
+    delivery)` then `commit()`: a record saved either way) is not reported. Commits in
+    functions called from `finally` are not followed.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def check(module: Module) -> Iterator[Violation]:
         return
     for function in module.all_functions:
         for call, flow in commits(module, function):
-            if flow.finally_of is None:
+            if flow.finally_of is None or _records_its_own_writes(flow.finally_of, call):
                 continue
             yield module.violation(
                 call,
@@ -62,6 +64,25 @@ def check(module: Module) -> Iterator[Violation]:
                 "Commit at the end of the `try` body and roll back in `except`",
                 _move_into_try(module, flow.finally_of, call),
             )
+
+
+_WRITES = frozenset({"add", "add_all", "merge", "execute", "exec", "delete"})
+
+
+def _records_its_own_writes(node: ast.Try, commit: ast.Call) -> bool:
+    """The `finally` block writes rows of its own before committing them (an audit record,
+    a delivery attempt): a deliberate "save this either way", not the try body's work."""
+    for statement in node.finalbody:
+        if call_statement(statement, commit):
+            return False
+        for inner in ast.walk(statement):
+            if (
+                isinstance(inner, ast.Call)
+                and isinstance(inner.func, ast.Attribute)
+                and inner.func.attr in _WRITES
+            ):
+                return True
+    return False
 
 
 def _move_into_try(module: Module, node: ast.Try, call: ast.Call) -> Fix | None:

@@ -36,8 +36,9 @@ Fix safety:
 Known limits:
     Only the handler's own body is checked, not helpers it calls in the api layer. A
     receiver of unknown type (no annotation, built dynamically) is reported only when a
-    SQL statement is passed to it (built in place, chained, or held in a local name) or
-    it comes from `request.app.state`. Sessions typed through `NewType`, re-exported
+    SQL statement (built in place, chained, or held in a local name) is passed to its
+    `execute`/`exec`/`scalar(s)`/`stream`/`fetch*` method, or when it comes from
+    `request.app.state`. Sessions typed through `NewType`, re-exported
     aliases, session factories (`SessionLocal()`, `sessionmaker(...)()`) and typed
     attributes of class-based controllers (`self.session`) are followed.
 """
@@ -52,6 +53,24 @@ from backend_agent.audit.knowledge import MONGO_WRITES, SQL_BUILDERS
 from backend_agent.audit.module import Function, Module, Violation
 
 _MAX_DEPTH = 8
+_EXECUTING = frozenset(
+    {
+        "exec",
+        "execute",
+        "executemany",
+        "scalar",
+        "scalars",
+        "stream",
+        "stream_scalars",
+        "fetch",
+        "fetchrow",
+        "fetchval",
+        "fetch_all",
+        "fetch_one",
+        "fetch_val",
+    }
+)
+"""Methods that run a statement; `.in_(select(...))` only builds a bigger one."""
 _STATE_METHODS = MONGO_WRITES | frozenset(
     {
         "find",
@@ -86,7 +105,9 @@ def check(module: Module) -> Iterator[Violation]:
             found = env.infer(receiver)
             if found is not None:
                 message = f"Route `{function.name}` calls {call} on a database {found.kind}"
-            elif any(_is_statement(module, function, argument) for argument in node.args):
+            elif method in _EXECUTING and any(
+                _is_statement(module, function, argument) for argument in node.args
+            ):
                 message = f"Route `{function.name}` executes a SQL statement with {call}"
             elif method in _STATE_METHODS and _via_app_state(receiver):
                 message = f"Route `{function.name}` queries the database through {call}"
