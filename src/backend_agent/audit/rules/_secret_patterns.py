@@ -98,6 +98,13 @@ def names_itself(name: str, value: str) -> bool:
     return value == words[-1] or "_".join(words[-2:]) in value
 
 
+def mentions_credentials(text: str) -> bool:
+    """Cheap pre-check of a whole file: some URL in it carries a literal password."""
+    return any(
+        not _PLACEHOLDER.match(match.group("password")) for match in _CREDENTIALS.finditer(text)
+    )
+
+
 def credentials(text: str) -> str | None:
     """The URL with its password masked, when `text` holds a URL with a literal password."""
     match = _CREDENTIALS.search(text)

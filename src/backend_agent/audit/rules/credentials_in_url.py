@@ -35,12 +35,13 @@ from backend_agent.audit.rules._secret_patterns import (
     credentials,
     getenv_fallback,
     literal_default,
+    mentions_credentials,
 )
 
 
 def check(module: Module) -> Iterator[Violation]:
     """Report URLs with passwords in literals that BA301/BA302 do not cover."""
-    if module.is_test or "://" not in module.text or "@" not in module.text:
+    if module.is_test or not mentions_credentials(module.text):
         return
     covered = {id(literal_default(module, value)) for _, value, _, _ in assignments(module)}
     docstrings = set()
