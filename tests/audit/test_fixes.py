@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from backend_agent.audit import run_check
+from backend_agent.audit import Applicability, Edit, Fix, run_check
+from backend_agent.audit.fixes import apply_verified
 from tests.audit.conftest import config_for
 
 CASES = {
@@ -153,3 +154,63 @@ def test_commit_in_loop_without_a_safe_shape_has_no_fix(project: Path) -> None:
     )
     report = run_check([project], config=config_for(project, "BA204"), include_ruff=False)
     assert [f.fix for f in report.findings] == [None]
+
+
+PRINTS = '''"""Reports."""
+
+import os
+
+SECRET_KEY = "9f8e7d6c5b4a"
+
+
+def report(total: int) -> None:
+    print("total", total)
+    print(f"done in {os.getcwd()}")
+    print("to stderr", file=None)
+'''
+PRINTS_LOGGED = '''"""Reports."""
+
+import os
+import logging
+
+logger = logging.getLogger(__name__)
+
+SECRET_KEY = "9f8e7d6c5b4a"
+
+
+def report(total: int) -> None:
+    logger.info("%s %s", "total", total)
+    logger.info(f"done in {os.getcwd()}")
+    print("to stderr", file=None)
+'''
+
+
+def test_print_becomes_a_logger_call(project: Path) -> None:
+    path = project / "reports.py"
+    path.write_text(PRINTS)
+    config = replace(config_for(project, "T201", "BA301"), unsafe_fixes=True)
+
+    report = run_check([project], config=config, fix=True)
+
+    assert path.read_text() == PRINTS_LOGGED
+    assert report.fixes_applied == 2
+    remaining = [(f.code, f.line, f.fix) for f in report.findings]
+    assert remaining == [("BA301", 8, None), ("T201", 14, None)]
+    assert path.read_text().splitlines()[7].startswith("SECRET_KEY")
+
+
+def test_ruffs_fixes_are_counted(project: Path) -> None:
+    path = project / "tidy.py"
+    path.write_text("import os\nimport sys\n\nprint(sys.argv)\n")
+    report = run_check([project], config=config_for(project, "F401"), fix=True)
+    assert path.read_text() == "import sys\n\nprint(sys.argv)\n"
+    assert report.fixes_applied == 1
+
+
+def test_a_fix_that_breaks_the_file_is_not_written() -> None:
+    text = "import os\n\nHOME = os.environ['HOME']\n"
+    drops_used_import = Fix(Applicability.SAFE, (Edit(1, 1, 2, 1, ""),))
+    breaks_syntax = Fix(Applicability.SAFE, (Edit(3, 5, 3, 7, ""),))
+    renames = Fix(Applicability.SAFE, (Edit(3, 1, 3, 5, "ROOT"),))
+    fixed, applied = apply_verified(text, [drops_used_import, breaks_syntax, renames], None)
+    assert (fixed, applied) == ("import os\n\nROOT = os.environ['HOME']\n", 1)

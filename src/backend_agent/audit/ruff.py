@@ -35,19 +35,16 @@ class RuffRun:
         *,
         select: Sequence[str],
         ignore: Sequence[str],
-        fix: bool,
-        unsafe_fixes: bool,
         cwd: Path,
     ) -> None:
         """Start ruff on the files; the project's ruff configuration still applies
-        (excludes, per-file-ignores), the rule selection is ours.
+        (excludes, per-file-ignores), the rule selection is ours. ruff never writes: its
+        fixes come back as edits, which `--fix` checks and applies like ours.
 
         Args:
             files: The files to check.
             select: Ruff selectors (codes or prefixes); nothing runs when empty.
             ignore: Ruff selectors to switch off.
-            fix: Let ruff apply its safe fixes.
-            unsafe_fixes: And its unsafe ones.
             cwd: Where ruff runs (it finds the project's configuration from there).
 
         Raises:
@@ -68,9 +65,7 @@ class RuffRun:
         ]
         if ignore:
             command.append(f"--ignore={','.join(ignore)}")
-        command.append("--fix" if fix else "--no-fix")
-        if unsafe_fixes:
-            command.append("--unsafe-fixes")
+        command.append("--no-fix")
         command += ["--", *map(str, files)]
         self._process = subprocess.Popen(
             command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

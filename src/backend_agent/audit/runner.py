@@ -6,6 +6,7 @@ The one entry point for the `check` command and for `verify`.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,10 +17,11 @@ from backend_agent.audit.codebase import Codebase
 from backend_agent.audit.config import AuditConfig, load_config
 from backend_agent.audit.discovery import discover
 from backend_agent.audit.finding import Applicability, Finding, Fix
-from backend_agent.audit.fixes import apply_fixes
+from backend_agent.audit.fixes import apply_verified
 from backend_agent.audit.module import Module, relative_path
 from backend_agent.audit.noqa import apply_noqa
 from backend_agent.audit.parsing import parse_source
+from backend_agent.audit.print_to_logger import logger_fix
 from backend_agent.audit.registry import RULES, SYNTAX_ERROR
 from backend_agent.audit.reporters import display_path
 from backend_agent.audit.ruff import RuffRun
@@ -36,7 +38,7 @@ class AuditReport:
     files_checked: int
     """How many Python files were read."""
     fixes_applied: int = 0
-    """How many of our fixes `fix=True` applied (ruff's own fixes are not counted)."""
+    """How many fixes `fix=True` applied, ours and ruff's."""
     warnings: tuple[str, ...] = ()
     """Files the rules could not read, and what the analysis of the other files lost by it."""
 
@@ -65,8 +67,9 @@ def run_check(
         config: The configuration; by default read from the nearest pyproject.toml of the
             first path (or of the current directory when `paths` is empty).
         include_ruff: Also run ruff for the selected non-BA codes.
-        fix: Apply safe fixes (and unsafe ones when `config.unsafe_fixes`), re-checking
-            until nothing more applies; ruff then applies its own.
+        fix: Apply safe fixes (and unsafe ones when `config.unsafe_fixes`), ours and
+            ruff's, each checked before it is written, re-checking until nothing more
+            applies; the findings returned are those of the fixed files.
 
     Returns:
         The remaining findings and how many files were checked.
@@ -77,21 +80,11 @@ def run_check(
     targets = list(paths) or [Path.cwd()]
     config = config or load_config(targets[0])
     files = discover(targets, config)
-    fixes_applied = 0
-    early_ruff = _start_ruff(files, config, fix=False) if include_ruff and not fix else None
     with _collector_paused():
+        fixes_applied = _fix(files, config, include_ruff=include_ruff) if fix else 0
+        ruff = _start_ruff(files, config) if include_ruff else None
         sources, codebase = _check_all(files, config)
-        if fix:
-            for _ in range(_MAX_FIX_PASSES):
-                applied = _fix_pass(sources, config)
-                if not applied:
-                    break
-                fixes_applied += applied
-                sources, codebase = _check_all(files, config)
-    findings = [finding for source in sources for finding in source.findings]
-    if include_ruff:
-        ruff = early_ruff or _start_ruff(files, config, fix=fix)
-        findings = _without_ruff_duplicates(findings, _ruff_findings(ruff, config))
+        findings = _merged(sources, codebase, ruff, config)
     findings.sort(key=lambda f: (str(f.path), f.line, f.column, f.code))
     return AuditReport(
         findings, len(files), fixes_applied, _unread_warnings(sources, codebase, config)
@@ -238,35 +231,59 @@ def _check_module(module: Module, config: AuditConfig) -> list[Finding]:
     return apply_noqa(findings, module.path, module.text, enabled)
 
 
-def _fix_pass(sources: list[_Source], config: AuditConfig) -> int:
+def _merged(
+    sources: list[_Source], codebase: Codebase, ruff: RuffRun | None, config: AuditConfig
+) -> list[Finding]:
+    """Our findings and ruff's (with our fixes where ours are better), without duplicates."""
+    findings = [finding for source in sources for finding in source.findings]
+    if ruff is None:
+        return findings
+    ruffs = [_with_our_fix(finding, codebase) for finding in _ruff_findings(ruff, config)]
+    return _without_ruff_duplicates(findings, ruffs)
+
+
+def _with_our_fix(finding: Finding, codebase: Codebase) -> Finding:
+    """T201 gets our fix (log through the module's logger) instead of ruff's (delete)."""
+    if finding.code != "T201":
+        return finding
+    module = codebase.checked.get(finding.path)
+    fix = logger_fix(module, finding) if module is not None else None
+    title = "Log it with the module's logger" if fix is not None else finding.fix_title
+    return dataclasses.replace(finding, fix=fix, fix_title=title)
+
+
+def _fix(files: list[Path], config: AuditConfig, *, include_ruff: bool) -> int:
+    """Apply every allowed fix, ours and ruff's, checked before it is written, until none
+    applies; return how many were applied."""
     allowed = {Applicability.SAFE} | ({Applicability.UNSAFE} if config.unsafe_fixes else set())
     applied = 0
-    for source in sources:
-        fixes: list[Fix] = [
-            f.fix
-            for f in source.findings
-            if f.fix is not None and f.fix.edits and f.fix.applicability in allowed
-        ]
-        if not fixes:
-            continue
-        text, count = apply_fixes(source.text, fixes)
-        if count:
-            source.path.write_text(text, encoding="utf-8")
-            applied += count
+    for _ in range(_MAX_FIX_PASSES):
+        ruff = _start_ruff(files, config) if include_ruff else None
+        sources, codebase = _check_all(files, config)
+        texts = {source.path: source.text for source in sources}
+        fixes: dict[Path, list[Fix]] = {}
+        for finding in _merged(sources, codebase, ruff, config):
+            fix = finding.fix
+            if fix is not None and fix.edits and fix.applicability in allowed:
+                fixes.setdefault(finding.path, []).append(fix)
+        count = 0
+        for path, path_fixes in fixes.items():
+            if path not in texts:
+                continue
+            text, done = apply_verified(texts[path], path_fixes, config.target_version)
+            if done:
+                path.write_text(text, encoding="utf-8")
+                count += done
+        if not count:
+            break
+        applied += count
     return applied
 
 
-def _start_ruff(files: list[Path], config: AuditConfig, *, fix: bool) -> RuffRun:
+def _start_ruff(files: list[Path], config: AuditConfig) -> RuffRun:
     select = [code for code in config.select if not code.startswith("BA")]
     ignore = [code for code in config.ignore if not code.startswith("BA")]
-    return RuffRun(
-        files,
-        select=select,
-        ignore=ignore,
-        fix=fix,
-        unsafe_fixes=config.unsafe_fixes,
-        cwd=config.root,
-    )
+    return RuffRun(files, select=select, ignore=ignore, cwd=config.root)
 
 
 _RUFF_DUPLICATES = {"BA301": frozenset({"S105", "S106", "S107"})}
