@@ -11,14 +11,16 @@ Why it matters:
     rows written with no way to roll the rest back.
 
 Example:
-    for item in items:
-        session.add(Item.model_validate(item))
-        await session.commit()
+    async def import_items(session: AsyncSession, items: list[ItemCreate]) -> None:
+        for item in items:
+            session.add(Item.model_validate(item))
+            await session.commit()
 
 Use instead:
-    for item in items:
-        session.add(Item.model_validate(item))
-    await session.flush()   # the request's unit of work commits once
+    async def import_items(session: AsyncSession, items: list[ItemCreate]) -> None:
+        for item in items:
+            session.add(Item.model_validate(item))
+        await session.flush()  # the request's unit of work commits once
 
 Fix safety:
     Unsafe: moves the commit after the loop when it is the loop body's last statement

@@ -11,6 +11,8 @@ Why it matters:
     database without anyone noticing.
 
 Example:
+    import os
+
     OPENAI_API_KEY = os.getenv("OPENAI_API_KEY", "sk-dev-123")
     DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://app:app@localhost/app")
 
