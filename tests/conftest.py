@@ -11,9 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from backend_agent.services import LocalPostgres, local_postgres
 from tests.helpers import generate_shop
+
+# The suite draws the same examples on every run, so CI is reproducible; explore new ones
+# with `pytest --hypothesis-profile=explore` (or bench/fuzz_blueprints.py for whole projects).
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

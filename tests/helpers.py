@@ -87,8 +87,9 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 @contextmanager
-def running_app(root: Path, env: dict[str, str]) -> Iterator[str]:
-    """Serve the generated project at `root` with uvicorn; yields its base URL once ready."""
+def running_app(root: Path, env: dict[str, str], *, wait_for: str = "ready") -> Iterator[str]:
+    """Serve the generated project at `root` with uvicorn; yields its base URL once
+    `/health/{wait_for}` answers 200 (`live` for an app whose databases are down)."""
     from backend_agent.services.process import free_port
 
     port = free_port()
@@ -112,12 +113,12 @@ def running_app(root: Path, env: dict[str, str]) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
+                if httpx.get(f"{url}/health/{wait_for}", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or process.poll() is not None:
-                raise AssertionError(f"the app in {root} did not become ready")
+                raise AssertionError(f"the app in {root} did not become {wait_for}")
             time.sleep(0.2)
         yield url
     finally:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
-from backend_agent import __version__
+from backend_agent import __version__, cli
 from tests.helpers import run_cli, snapshot
 
 COMMANDS = [
@@ -50,6 +54,16 @@ def test_new_then_add_resource(tmp_path: Path) -> None:
     assert added.returncode == 0, added.stderr
     assert "create app/models/article.py" in " ".join(added.stdout.split())
     assert "migrations/versions/0001_create_table_articles.py" in added.stdout
+    assert "backend-agent add resource User" in created.stdout
+
+
+def test_new_from_a_blueprint_with_resources_suggests_verify(tmp_path: Path) -> None:
+    blueprint = tmp_path / "backend.toml"
+    blueprint.write_text("[project]\nname = 'shop'\n[resources.Item]\nfields = ['name:str']\n")
+    created = run_cli("new", str(tmp_path / "shop"), "--from", str(blueprint))
+    assert created.returncode == 0, created.stderr
+    assert "backend-agent verify" in created.stdout
+    assert "add resource" not in created.stdout
 
 
 @pytest.mark.parametrize(
@@ -87,3 +101,29 @@ def test_dry_run_prints_a_plain_diff_when_piped(shop_copy: Path) -> None:
     assert "+++ b/app/models/tag.py" in result.stdout
     assert "\x1b[" not in result.stdout
     assert snapshot(shop_copy) == before
+
+
+def _leaf_commands(command: object, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    subcommands: dict[str, object] = getattr(command, "commands", {})
+    if subcommands:
+        for name, sub in subcommands.items():
+            yield from _leaf_commands(sub, (*path, name))
+    else:
+        yield path
+
+
+LEAVES = list(_leaf_commands(typer.main.get_command(cli.app)))
+
+
+@pytest.mark.parametrize("path", LEAVES, ids=" ".join)
+def test_help_shows_every_text_as_written(path: tuple[str, ...]) -> None:
+    """Help is not read as markup: `list[str]` and `email:email:unique` stay as written."""
+    command: Any = typer.main.get_command(cli.app)
+    for name in path:
+        command = command.commands[name]
+    result = CliRunner().invoke(cli.app, [*path, "--help"], env={"COLUMNS": "400"})
+    shown = " ".join(result.output.replace("│", " ").split())
+    texts = [(command.help or "").split("\n\n")[0]]
+    texts += [param.help for param in command.params if getattr(param, "help", None)]
+    for text in texts:
+        assert " ".join(text.replace("`", "").split()) in shown

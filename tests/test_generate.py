@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from backend_agent import operations
+from backend_agent.blueprint import parse_blueprint
 from backend_agent.errors import BlueprintError, ProjectError, UsageError
+from backend_agent.plan.migrations import schema_steps, write_migration
 from tests.helpers import snapshot
 
 CONTRACT = [
@@ -189,3 +191,14 @@ def test_a_malformed_blueprint_is_reported_not_overwritten(shop_copy: Path) -> N
 def test_a_directory_without_blueprint_is_not_a_project(tmp_path: Path) -> None:
     with pytest.raises(ProjectError, match="is not a backend-agent project"):
         operations.add_resource(tmp_path, "Tag", ["label:str"])
+
+
+def test_migration_file_names_end_on_a_whole_word() -> None:
+    text = (
+        "[project]\nname = 'blog'\n[resources.Author]\nfields = ['name:str']\n"
+        "[resources.Article]\nfields = ['title:str', 'author:ref(Author)']\n"
+    )
+    steps = schema_steps(None, parse_blueprint(text).blueprint)
+    migration = write_migration(steps, {})
+    assert migration is not None
+    assert migration.path == "migrations/versions/0001_create_table_authors_create_table.py"

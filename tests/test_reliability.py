@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -143,6 +144,53 @@ async def test_failure_between_the_writes_of_a_delete_leaves_no_partial_write(
         assert (await client.get(f"/preferences/{preference['id']}")).status_code == 200
         assert (await client.delete(f"/users/{user_id}")).status_code == 204
         assert (await client.get(f"/preferences/{preference['id']}")).status_code == 404
+
+
+async def test_a_streamed_body_over_the_limit_is_413_with_a_json_message(app: RunningApp) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(40):
+            yield b" " * 65_536
+
+    async with app.client() as client:
+        response = await client.post("/users", content=chunks(), headers=JSON)
+    assert response.status_code == 413, response.text
+    assert response.json() == {"detail": "request body too large"}
+
+
+async def test_an_app_started_while_mongodb_is_down_serves_and_recovers(
+    app: RunningApp, tmp_path: Path
+) -> None:
+    """It starts, says it is not ready (and 503 for MongoDB's routes), builds the indexes
+    once MongoDB is back, and then refuses duplicates again."""
+    root = tmp_path / "reference"
+    operations.new_project(root, blueprint=COMMITTED / "backend.toml")
+    env = {
+        **TIMEOUTS,
+        "DATABASE_URL": app.postgres.create_database("late_mongo"),
+        "MONGODB_URL": app.mongo.url(),
+        "MONGODB_DATABASE": "late_mongo",
+        "LOG_LEVEL": "ERROR",
+    }
+    migrate(root, env)
+    app.mongo.stop()
+    try:
+        with running_app(root, env, wait_for="live") as url:
+            async with httpx.AsyncClient(base_url=url, timeout=15) as client:
+                ready = await client.get("/health/ready")
+                assert ready.status_code == 503
+                assert (await client.get("/preferences")).status_code == 503
+                user = await _user(client, "late@example.com")
+                app.mongo.start()
+                for _ in range(100):
+                    if (await client.get("/health/ready")).status_code == 200:
+                        break
+                    await asyncio.sleep(0.2)
+                body = {"user_id": user}
+                assert (await client.post("/preferences", json=body)).status_code == 201
+                assert (await client.post("/preferences", json=body)).status_code == 409
+    finally:
+        if app.mongo.pid is None:
+            app.mongo.start()
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ app = typer.Typer(
     help="Generate, evolve and audit FastAPI + SQLModel/PostgreSQL + MongoDB backends.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
 )
 add_app = typer.Typer(
     help="Add a resource, a field or an agent to the blueprint and generate its code.",
@@ -113,10 +113,16 @@ def new(
     )
     _report(outcome)
     if not dry_run:
-        console.print(
-            f"\nNext: [bold]cd {directory}[/] and "
-            "[bold]backend-agent add resource User name:str email:email:unique[/]"
-        )
+        console.print(f"\nNext: [bold]cd {directory}[/] and {_first_step(outcome.root)}")
+
+
+def _first_step(root: Path) -> str:
+    """What to do in a new project: add a resource, or check the ones it was made with."""
+    from backend_agent.blueprint import load_blueprint
+
+    if load_blueprint(root).blueprint.resources:
+        return "[bold]backend-agent verify[/], then [bold]backend-agent dev[/] to run it"
+    return "[bold]backend-agent add resource User name:str email:email:unique[/]"
 
 
 @add_app.command("resource")
@@ -124,7 +130,7 @@ def add_resource(
     name: Annotated[str, typer.Argument(help="PascalCase resource name, e.g. User.")],
     fields: Annotated[
         list[str] | None,
-        typer.Argument(help="Fields as name:type[:modifier...], e.g. email:email:unique."),
+        typer.Argument(help="Fields as name:type[:modifier...], e.g. title:str:max=200."),
     ] = None,
     store: Annotated[Store, typer.Option(help="Where the resource is stored.")] = Store.POSTGRES,
     ops: Annotated[

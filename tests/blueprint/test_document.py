@@ -89,6 +89,15 @@ def test_adding_a_resource_keeps_comments_and_order() -> None:
             "[project]\nname = 'shop'\n[resources.Box]\n[resources.Boxes]\n",
             "clashes with 'Box'",
         ),
+        (
+            "[project]\nname = 'shop'\n[resources.Category]\nfields = ['parent:ref(Category)']\n",
+            "required refs form a loop (Category.parent -> Category)",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.A]\nfields = ['b:ref(B)']\n"
+            "[resources.B]\nfields = ['a:ref(A)']\n",
+            "make one of them optional",
+        ),
     ],
 )
 def test_invalid_blueprints_fail_with_one_line(text: str, message: str) -> None:

@@ -23,6 +23,13 @@ from backend_agent.errors import BlueprintError
         ("level:enum(low|high):default=high", {"default": "high"}),
         ("site:url:default=https://example.com:8080/x", {"default": "https://example.com:8080/x"}),
         ("joined:datetime:default=now", {"default": "now"}),
+        # Modifiers after a default are modifiers, not part of its value.
+        ("at:datetime:default=now:index", {"default": "now", "index": True}),
+        ("level:int:default=3:min=1:optional", {"default": 3, "min": Decimal(1), "optional": True}),
+        (
+            "site:url:default=https://example.com:8080/x:optional",
+            {"default": "https://example.com:8080/x", "optional": True},
+        ),
         ("slug:str:index", {"index": True}),
     ],
 )
@@ -77,6 +84,12 @@ def test_canonical_spec_round_trips(spec: str) -> None:
         ("code:str:max=3:default=toolong", "default is longer than max"),
         ("title:str:unique=yes", "takes no value"),
         ("views:int:max=10000000000", "use decimal for larger numbers"),
+        ("flag:bool:unique", "unique would allow only one row per bool value"),
+        ("kind:enum(a|b):unique", "unique would allow only one row per enum value"),
+        ("seat:int:min=1:max=3:unique", "widen the range to at least 10"),
+        ("price:decimal:min=478.433", "min=478.433 has more than 2 decimal places"),
+        ("price:decimal:default=0.125", "default=0.125 has more than 2 decimal places"),
+        ("price:decimal:max=10000000000", "does not fit a decimal field"),
     ],
 )
 def test_invalid_specs_name_the_problem(spec: str, message: str) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-from app.core.config import get_settings
+from app.core.config import PostgresSettings
 from app.models import load_all
 
 if context.config.config_file_name is not None:
@@ -18,10 +18,15 @@ load_all()
 target_metadata = SQLModel.metadata
 
 
+def database_url() -> str:
+    """From the environment; migrations need no other setting (no MongoDB, no model)."""
+    return PostgresSettings.model_validate({}).database_url.get_secret_value()
+
+
 def run_migrations_offline() -> None:
     """Emit SQL to stdout instead of running it (`alembic upgrade head --sql`)."""
     context.configure(
-        url=get_settings().database_url.get_secret_value(),
+        url=database_url(),
         target_metadata=target_metadata,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
@@ -37,7 +42,7 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 async def run_migrations_online() -> None:
-    engine = create_async_engine(get_settings().database_url.get_secret_value())
+    engine = create_async_engine(database_url())
     async with engine.connect() as connection:
         await connection.run_sync(do_run_migrations)
     await engine.dispose()

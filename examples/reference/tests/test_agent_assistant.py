@@ -74,9 +74,7 @@ async def test_get_user_tool_reads_the_stored_user(
     assert response.json()["answer"] == "Here it is."
     assert response.json()["turns"] == 2
     [output] = tool_outputs(agent_model.calls[1])
-    for value in created.values():
-        if isinstance(value, str):
-            assert value in output
+    assert json.loads(output) == created
 
 
 async def test_get_user_tool_tells_the_model_what_is_missing(
@@ -94,6 +92,38 @@ async def test_get_user_tool_tells_the_model_what_is_missing(
     assert "not found" in output
 
 
+async def test_list_users_tool_lists_the_stored_users(
+    client: AsyncClient, agent_model: ScriptedModel
+) -> None:
+    created = await factories.create_user(client)
+    agent_model.extend(
+        [
+            [function_call("list_users", {"offset": 0, "limit": 10}, call_id="call-1")],
+            [assistant_message("There is one.")],
+        ]
+    )
+    response = await client.post(RUNS, json={"message": "Which users are there?"})
+    assert response.status_code == 200, response.text
+    [output] = tool_outputs(agent_model.calls[1])
+    assert json.loads(output) == [created]
+
+
+async def test_list_preferences_tool_lists_the_stored_preferences(
+    client: AsyncClient, agent_model: ScriptedModel
+) -> None:
+    created = await factories.create_preference(client)
+    agent_model.extend(
+        [
+            [function_call("list_preferences", {"offset": 0, "limit": 10}, call_id="call-1")],
+            [assistant_message("There is one.")],
+        ]
+    )
+    response = await client.post(RUNS, json={"message": "Which preferences are there?"})
+    assert response.status_code == 200, response.text
+    [output] = tool_outputs(agent_model.calls[1])
+    assert json.loads(output) == [created]
+
+
 async def test_get_preference_tool_reads_the_stored_preference(
     client: AsyncClient, agent_model: ScriptedModel
 ) -> None:
@@ -109,9 +139,7 @@ async def test_get_preference_tool_reads_the_stored_preference(
     assert response.json()["answer"] == "Here it is."
     assert response.json()["turns"] == 2
     [output] = tool_outputs(agent_model.calls[1])
-    for value in created.values():
-        if isinstance(value, str):
-            assert value in output
+    assert json.loads(output) == created
 
 
 async def test_get_preference_tool_tells_the_model_what_is_missing(
@@ -133,6 +161,24 @@ async def test_get_preference_tool_tells_the_model_what_is_missing(
     assert response.status_code == 200, response.text
     [output] = tool_outputs(agent_model.calls[1])
     assert "not found" in output
+
+
+async def test_update_preference_tool_changes_the_preference(
+    client: AsyncClient, agent_model: ScriptedModel
+) -> None:
+    created = await factories.create_preference(client)
+    changes = {"theme": (await factories.preference_payload(client))["theme"]}
+    arguments = {"preference_id": created["id"], "changes": changes}
+    agent_model.extend(
+        [
+            [function_call("update_preference", arguments, call_id="call-1")],
+            [assistant_message("Changed.")],
+        ]
+    )
+    response = await client.post(RUNS, json={"message": "Change that preference."})
+    assert response.status_code == 200, response.text
+    [output] = tool_outputs(agent_model.calls[1])
+    assert json.loads(output) == {**created, **changes}
 
 
 async def test_answer_is_streamed_as_server_sent_events(

@@ -153,8 +153,9 @@ async def test_list_preferences_is_paginated_in_id_order(client: AsyncClient) ->
 
 
 async def test_list_preferences_filters_by_user(client: AsyncClient) -> None:
-    first = await factories.create_preference(client)
-    await factories.create_preference(client)
+    targets = [await factories.create_user(client) for _ in range(2)]
+    first = await factories.create_preference(client, user_id=targets[0]["id"])
+    await factories.create_preference(client, user_id=targets[1]["id"])
     response = await client.get("/preferences", params={"user_id": first["user_id"]})
     assert response.json()["items"] == [first]
 

@@ -38,7 +38,7 @@ def ask(
         typer.Option(
             "--model",
             "-m",
-            help="Model name; litellm/<provider>/<model> for other providers "
+            help="Model name; `litellm/<provider>/<model>` for other providers "
             "(default: $BACKEND_AGENT_MODEL, else OpenAI's default).",
         ),
     ] = None,

@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
@@ -44,8 +47,12 @@ NUMERIC = frozenset({FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL})
 # Types whose min/max bound a length (or, for lists, an item count).
 SIZED = frozenset({FieldType.STR, FieldType.TEXT, FieldType.LIST_STR, FieldType.JSON})
 NOT_INDEXABLE = frozenset({FieldType.JSON, FieldType.LIST_STR, FieldType.TEXT})
+FEW_VALUES = frozenset({FieldType.BOOL, FieldType.ENUM})
+"""Types with a handful of values: unique on them would cap the table at a row per value."""
 DEFAULT_STR_LENGTH = 255
-DEFAULT_JSON_BYTES = 16_384
+DECIMAL_DIGITS = 12
+DECIMAL_PLACES = 2
+"""Decimals are stored as NUMERIC(12, 2): bounds and defaults must fit that column."""
 DEFAULT_CHOICE_LENGTH = 32
 
 
@@ -119,6 +126,7 @@ def _default_spelling(value: str | int | float | bool) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+_MODIFIER = re.compile(r"^(optional|unique|index|(min|max|default)=.*)$")
 _TYPE_WITH_ARGUMENT = re.compile(r"^(?P<kind>enum|ref)\((?P<argument>[^()]*)\)$")
 
 
@@ -138,10 +146,10 @@ def parse_field(spec: str) -> FieldSpec:
     while tokens:
         token = tokens.pop(0)
         key, has_value, value = token.partition("=")
-        if key == "default" and tokens:
-            # A default may itself contain ':' (a URL, a time): it takes the rest of the spec.
-            value = ":".join([value, *tokens])
-            tokens = []
+        while key == "default" and tokens and not _MODIFIER.match(tokens[0]):
+            # A default may itself contain ':' (a URL, a time): it takes the pieces after it
+            # up to the next modifier.
+            value = f"{value}:{tokens.pop(0)}"
         _apply_modifier(values, field_type, key, value if has_value else None, spec)
     if field_type is FieldType.REF and name.endswith("_id"):
         relation = name.removesuffix("_id")
@@ -199,6 +207,11 @@ def _apply_modifier(
             raise BlueprintError(f"field {name!r}: modifier {key!r} takes no value, write :{key}")
         if key != "optional" and field_type in NOT_INDEXABLE:
             raise BlueprintError(f"field {name!r}: {key} is not supported on {field_type} fields")
+        if key == "unique" and field_type in FEW_VALUES:
+            raise BlueprintError(
+                f"field {name!r}: unique would allow only one row per {field_type} value; "
+                "use index to find rows by it, or a str field if values must not repeat"
+            )
         values[key] = True
         return
     if key in ("min", "max"):
@@ -261,10 +274,93 @@ def parse_default(
     raise BlueprintError(f"field {name!r}: default {value!r} is not {hint}")
 
 
+def parse_backfill(field: FieldSpec, value: str) -> object:
+    """The value rows stored before `field` existed get (`--backfill name=VALUE`): what a
+    default takes, plus dates, UUIDs, ids and JSON for lists and objects, which have no
+    default but need a value on a table that has rows."""
+    try:
+        match field.type:
+            case FieldType.DATE:
+                return date.fromisoformat(value)
+            case FieldType.UUID:
+                return UUID(value)
+            case FieldType.REF:
+                number = int(value)
+                if number < 1:
+                    raise ValueError(number)
+                return number
+            case FieldType.LIST_STR:
+                items = json.loads(value)
+                if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                    raise ValueError(items)
+                _check_size(field, len(items))
+                return items
+            case FieldType.JSON:
+                data = json.loads(value)
+                if not isinstance(data, dict):
+                    raise ValueError(data)
+                return data
+    except ValueError:
+        examples = {
+            FieldType.DATE: "2024-01-31",
+            FieldType.UUID: "00000000-0000-4000-8000-000000000000",
+            FieldType.REF: "an existing id, e.g. 1",
+            FieldType.LIST_STR: '["a", "b"] (JSON)',
+            FieldType.JSON: '{"key": "value"} (JSON)',
+        }
+        raise BlueprintError(
+            f"field {field.name!r}: --backfill {value!r} is not a {field.type} value; "
+            f"write e.g. {examples[field.type]}"
+        ) from None
+    parsed = parse_default(field.name, field.type, value, {"choices": field.choices})
+    _check_backfill_bounds(field, parsed)
+    return parsed
+
+
+def _check_backfill_bounds(field: FieldSpec, value: str | int | float | bool) -> None:
+    """A backfill must be a value the API itself would accept."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, str) and field.type in (FieldType.STR, FieldType.TEXT):
+        size = Decimal(len(value))
+        low = field.min
+        high = None if field.max_length is None else Decimal(field.max_length)
+    elif field.type in NUMERIC:
+        size, low, high = Decimal(str(value)), field.min, field.max
+    else:
+        return
+    if (low is not None and size < low) or (high is not None and size > high):
+        raise BlueprintError(
+            f"field {field.name!r}: --backfill {value!r} is outside the field's bounds"
+        )
+
+
+def _check_size(field: FieldSpec, size: int) -> None:
+    if (field.min is not None and size < field.min) or (field.max is not None and size > field.max):
+        raise ValueError(size)
+
+
 INT_RANGE = (Decimal(-(2**31)), Decimal(2**31 - 1))
 
 
+UNIQUE_RANGE = 10
+"""The narrowest range a unique number may have: a few rows must fit in it."""
+
+
 def _check_bounds(field: FieldSpec) -> None:
+    if field.type is FieldType.DECIMAL:
+        _check_decimal_fits(field)
+    if (
+        field.unique
+        and field.type in NUMERIC
+        and field.min is not None
+        and field.max is not None
+        and field.max - field.min < UNIQUE_RANGE
+    ):
+        raise BlueprintError(
+            f"field {field.name!r}: unique over min={field.min}..max={field.max} leaves too "
+            f"few values; widen the range to at least {UNIQUE_RANGE} or drop unique"
+        )
     if field.type is FieldType.INT and any(
         bound is not None and not INT_RANGE[0] <= bound <= INT_RANGE[1]
         for bound in (field.min, field.max)
@@ -289,3 +385,24 @@ def _check_bounds(field: FieldSpec) -> None:
             )
     if isinstance(field.default, str) and len(field.default) > (field.max_length or 1 << 30):
         raise BlueprintError(f"field {field.name!r}: default is longer than max")
+
+
+def _check_decimal_fits(field: FieldSpec) -> None:
+    """A bound or default the column cannot hold would make every value fail (or none)."""
+    limit = Decimal(10) ** (DECIMAL_DIGITS - DECIMAL_PLACES)
+    values = {"min": field.min, "max": field.max}
+    if field.default is not None:
+        values["default"] = Decimal(str(field.default))
+    for label, value in values.items():
+        if value is None:
+            continue
+        if abs(value) >= limit:
+            raise BlueprintError(
+                f"field {field.name!r}: {label}={value} does not fit a decimal field "
+                f"(less than {limit:,} either way); use float"
+            )
+        if value != value.quantize(Decimal(1).scaleb(-DECIMAL_PLACES)):
+            raise BlueprintError(
+                f"field {field.name!r}: {label}={value} has more than {DECIMAL_PLACES} decimal "
+                f"places, which decimal fields keep; round it, or use float"
+            )

@@ -149,7 +149,32 @@ def check_blueprint(blueprint: Blueprint) -> None:
                 )
             columns.update({field.name, field.column})
             _check_ref(blueprint, resource, field)
+    _check_required_refs_end(blueprint)
     check_agents(blueprint)
+
+
+def _check_required_refs_end(blueprint: Blueprint) -> None:
+    """Required refs that lead back to where they start make a first row impossible."""
+    required = {
+        resource.name: [field for field in resource.refs if not field.optional]
+        for resource in blueprint.resources
+    }
+
+    def visit(name: str, path: list[tuple[str, FieldSpec]]) -> None:
+        for field in required.get(name, []):
+            step = [*path, (name, field)]
+            if field.ref == step[0][0]:
+                chain = " -> ".join(f"{owner}.{ref.name}" for owner, ref in step)
+                raise BlueprintError(
+                    f"required refs form a loop ({chain} -> {field.ref}): no first row could "
+                    f"be stored; make one of them optional, e.g. {field.name}:ref({field.ref})"
+                    ":optional"
+                )
+            if field.ref not in {owner for owner, _ in step}:
+                visit(field.ref or "", step)
+
+    for resource in blueprint.resources:
+        visit(resource.name, [])
 
 
 def _check_ref(blueprint: Blueprint, resource: Resource, field: FieldSpec) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from backend_agent.blueprint import Blueprint, FieldType, Operation, Resource
+from backend_agent.blueprint import Blueprint, FieldType, Resource
 from backend_agent.blueprint.agents import AgentSpec
 from backend_agent.blueprint.names import pascal_case
 from backend_agent.plan.context import ResourceContext
@@ -137,15 +137,6 @@ class AgentContext:
         return sorted({tool.r.plural for tool in self.tools})
 
     @property
-    def readable_tools(self) -> list[AgentTool]:
-        """Read tools whose resource the generated tests can create through the API."""
-        return [
-            tool for tool in self.tools if tool.operation == "read" and tool.r.has(Operation.CREATE)
-        ]
-
-    @property
     def looping_tool(self) -> AgentTool | None:
         """A tool the tests can call with valid arguments, to make a run take another turn."""
-        if self.readable_tools:
-            return self.readable_tools[0]
-        return next((tool for tool in self.tools if tool.operation == "list"), None)
+        return next((tool for tool in self.tools if tool.operation in ("read", "list")), None)

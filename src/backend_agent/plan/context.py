@@ -79,19 +79,39 @@ class ResourceContext:
 
     @cached_property
     def fields(self) -> list[SampledField]:
+        """The fields a client writes, with the values the test factory sends."""
         return [
-            SampledField(PythonField(spec, self.r), valid_expression(spec))
-            for spec in self.r.fields
-            if spec.type is not FieldType.REF
-        ] + [SampledField(PythonField(spec, self.r), "") for spec in self.r.refs]
+            SampledField(field, valid_expression(field.spec))
+            for field in self.all_fields
+            if field.spec.type is not FieldType.REF and not field.server_set
+        ] + [
+            SampledField(field, "") for field in self.all_fields if field.spec.type is FieldType.REF
+        ]
 
     @property
     def python_fields(self) -> list[PythonField]:
+        """The fields a client writes: the input schemas."""
         return [sampled.field for sampled in self.fields]
+
+    @cached_property
+    def all_fields(self) -> list[PythonField]:
+        """Every stored field: the table, the documents and the Read schema."""
+        return [PythonField(spec, self.r) for spec in self.r.fields]
+
+    @property
+    def server_fields(self) -> list[PythonField]:
+        """Fields the server sets when a row is stored (`default=now`)."""
+        return [field for field in self.all_fields if field.server_set]
 
     @property
     def refs(self) -> list[PythonField]:
         return [field for field in self.python_fields if field.spec.type is FieldType.REF]
+
+    @property
+    def required_refs(self) -> list[PythonField]:
+        """Refs a payload must carry (the factories create their rows; optional refs stay
+        empty, so refs that lead back to their resource end)."""
+        return [field for field in self.refs if not field.spec.optional]
 
     @property
     def model_imports(self) -> list[str]:
@@ -103,7 +123,7 @@ class ResourceContext:
                 "from app.models.types import TableInput",
             }
         )
-        for field in self.python_fields:
+        for field in self.all_fields:
             lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)
         if any(not field.spec.optional for field in self.python_fields):
             lines.update({"from typing import Annotated", "from pydantic import AfterValidator"})
@@ -139,6 +159,18 @@ class ResourceContext:
     @property
     def referrers(self) -> list[tuple[Resource, FieldSpec]]:
         return self.blueprint.referrers(self.r.name)
+
+    @property
+    def referrer_labels(self) -> list[tuple[Resource, FieldSpec, str]]:
+        """Each referring field with a name for its tests: the referrer's plural, with the
+        field added when the referrer has several refs to this resource."""
+        names = [referrer.name for referrer, _ in self.referrers]
+        return [
+            (referrer, field, referrer.plural)
+            if names.count(referrer.name) == 1
+            else (referrer, field, f"{referrer.plural}_by_{field.name}")
+            for referrer, field in self.referrers
+        ]
 
     @property
     def uses_sequence(self) -> bool:

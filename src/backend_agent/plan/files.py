@@ -37,6 +37,7 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
         "agents": agents,
         "mongo": blueprint.needs_mongo,
         "unit_of_work": _unit_of_work_example(contexts),
+        "direct": [context for context in contexts if not context.r.has(Operation.CREATE)],
     }
     generated: dict[str, str] = {}
     root = files("backend_agent").joinpath("templates", PROJECT_TEMPLATES)

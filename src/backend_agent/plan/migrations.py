@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Resource, Store
-from backend_agent.blueprint.fields import parse_default
+from backend_agent.blueprint.fields import parse_backfill
 from backend_agent.blueprint.names import snake_case
 from backend_agent.errors import BlueprintError, ProjectError
 from backend_agent.plan.context import ResourceContext
@@ -30,7 +30,7 @@ class MigrationStep:
     """One schema change; the template writes its upgrade and its downgrade."""
 
     kind: str
-    """create_table, drop_table, add_column, drop_column, alter_column."""
+    """create_table, drop_table, add_column, drop_column, alter_column, add_foreign_key."""
     table: str
     fields: list[PythonField] = field(default_factory=list)
     """All columns of the table, for create_table and drop_table."""
@@ -40,6 +40,8 @@ class MigrationStep:
     """The column before the change (drop_column, alter_column)."""
     backfill: str | None = None
     """A Python literal stored in existing rows where the new column needs a value."""
+    deferred: list[str] = field(default_factory=list)
+    """Columns of a new table whose foreign key is added once later tables exist."""
 
     @property
     def description(self) -> str:
@@ -70,7 +72,7 @@ def schema_steps(
     after = {r.name: r for r in new.resources if r.store is Store.POSTGRES}
     created = [after[name] for name in after if name not in before]
     dropped = [before[name] for name in before if name not in after]
-    steps = [_table_step("create_table", r, new) for r in _referenced_first(created)]
+    steps = _create_steps(_referenced_first(created), new)
     for name in after.keys() & before.keys():
         steps += _column_steps(before[name], after[name], old, new, backfill)  # type: ignore[arg-type]
     steps += [
@@ -80,9 +82,23 @@ def schema_steps(
     return steps
 
 
+def _create_steps(ordered: list[Resource], blueprint: Blueprint) -> list[MigrationStep]:
+    """Create tables referenced first; a ref to a table created later in the same revision
+    (a loop through optional refs) gets its foreign key once both tables exist."""
+    steps: list[MigrationStep] = []
+    later_keys: list[MigrationStep] = []
+    for index, resource in enumerate(ordered):
+        later = {r.name for r in ordered[index + 1 :]}
+        step = _table_step("create_table", resource, blueprint)
+        deferred = [f for f in step.fields if f.spec.ref in later]
+        steps.append(replace(step, deferred=[f.name for f in deferred]))
+        later_keys += [MigrationStep("add_foreign_key", step.table, new=f) for f in deferred]
+    return steps + later_keys
+
+
 def _table_step(kind: str, resource: Resource, blueprint: Blueprint) -> MigrationStep:
     context = ResourceContext(resource, blueprint)
-    return MigrationStep(kind, context.table, context.python_fields)
+    return MigrationStep(kind, context.table, context.all_fields)
 
 
 def _column_steps(
@@ -127,7 +143,8 @@ def _alter(
     if before.column_type == after.column_type and before.sql_shape == after.sql_shape:
         return []
     value = None
-    if old_spec.optional and not new_spec.optional:
+    if old_spec.optional and not new_spec.optional and not new_spec.unique:
+        # (Unique values cannot be filled with one value: the rows must already have theirs.)
         value = _backfill(resource, new_spec, backfill, needed=True)
     return [MigrationStep("alter_column", table, new=after, old=before, backfill=value)]
 
@@ -135,21 +152,37 @@ def _alter(
 def _backfill(
     resource: Resource, spec: FieldSpec, backfill: dict[str, str], *, needed: bool
 ) -> str | None:
-    """The literal existing rows get, or a refusal naming the flag that provides it."""
+    """The value existing rows get, as a Python expression in the migration, or a refusal
+    naming what to do."""
     key = f"{resource.name}.{spec.name}"
+    if spec.unique and (needed or key in backfill):
+        raise BlueprintError(
+            f"{key} is unique, so one value for every stored row would collide: add it "
+            f"as {spec.name}:...:optional, give each row its own value, then drop :optional "
+            "in backend.toml and run `backend-agent apply`"
+        )
     if key in backfill:
-        value = parse_default(spec.name, spec.type, backfill[key], {"choices": spec.choices})
-        return repr(value)
+        return _sql_value(PythonField(spec, resource), parse_backfill(spec, backfill[key]))
     if not needed:
         return None
-    if spec.default is not None and spec.default != "now":
-        return repr(spec.default)
     if spec.default == "now":
         return "now"
+    if spec.default is not None:
+        return repr(spec.default)
+    example = {FieldType.LIST_STR: "'[]'", FieldType.JSON: "'{}'"}.get(spec.type, "VALUE")
     raise BlueprintError(
         f"{key} is required but rows stored before it have no value: give it a default "
-        f"(:default=VALUE), make it :optional, or pass --backfill {spec.name}=VALUE"
+        f"(:default=VALUE), make it :optional, or pass --backfill {spec.name}={example}"
     )
+
+
+def _sql_value(field: PythonField, value: object) -> str:
+    """A backfill value as the migration writes it: typed where the driver needs the type."""
+    if field.spec.type in (FieldType.LIST_STR, FieldType.JSON):
+        return f"sa.literal({value!r}, {field.column_type})"
+    if field.spec.type in (FieldType.DATE, FieldType.UUID):
+        return f"sa.cast(sa.literal({str(value)!r}), {field.column_type})"
+    return repr(value)
 
 
 def _check_documents(old: Blueprint, new: Blueprint) -> None:
@@ -190,7 +223,7 @@ def write_migration(steps: list[MigrationStep], existing: dict[str, str]) -> Mig
     head = migration_head(existing)
     number = 1 + max((_number(path) for path in existing), default=0)
     revision = f"{number:04d}"
-    slug = re.sub(r"[^a-z0-9]+", "_", snake_case(message).lower()).strip("_")[:40]
+    slug = _slug(message)
     text = render(
         "migration.py.jinja",
         message=message,
@@ -201,6 +234,20 @@ def write_migration(steps: list[MigrationStep], existing: dict[str, str]) -> Mig
     # Macros that had nothing to say leave blank lines inside the functions: drop them.
     text = re.sub(r"\n[ \t]*\n(?=[ \t]+\S)", "\n", text)
     return Migration(f"{VERSIONS_DIR}/{revision}_{slug}.py", text, message)
+
+
+SLUG_LENGTH = 40
+
+
+def _slug(message: str) -> str:
+    """The file-name part of a message: snake_case, cut at a word boundary."""
+    words = re.sub(r"[^a-z0-9]+", "_", snake_case(message).lower()).strip("_").split("_")
+    slug = words[0][:SLUG_LENGTH]
+    for word in words[1:]:
+        if len(slug) + 1 + len(word) > SLUG_LENGTH:
+            break
+        slug = f"{slug}_{word}"
+    return slug
 
 
 def migration_head(existing: dict[str, str]) -> str | None:

@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from backend_agent.blueprint import FieldSpec, FieldType, Resource
+from backend_agent.blueprint import FieldSpec, FieldType, Resource, Store
+from backend_agent.blueprint.fields import DECIMAL_DIGITS, DECIMAL_PLACES
 from backend_agent.blueprint.names import pascal_case, plural, snake_case
-
-DECIMAL_DIGITS = 12
-DECIMAL_PLACES = 2
 
 _ANNOTATIONS = {
     FieldType.STR: "str",
@@ -38,6 +36,17 @@ _READ_ANNOTATIONS = {
     FieldType.EMAIL: "str",
     FieldType.URL: "str",
     FieldType.JSON: "dict[str, JsonValue]",
+}
+
+_BSON_TYPES = {
+    FieldType.INT: "number",
+    FieldType.FLOAT: "number",
+    FieldType.DECIMAL: "number",
+    FieldType.REF: "number",
+    FieldType.DATE: "date",
+    FieldType.DATETIME: "date",
+    FieldType.UUID: "binData",
+    FieldType.BOOL: "bool",
 }
 
 # The imports each annotation needs.
@@ -86,6 +95,11 @@ class PythonField:
         return self.spec.column
 
     @property
+    def server_set(self) -> bool:
+        """Set by the server when a row is stored (`default=now`): never in input schemas."""
+        return self.spec.type is FieldType.DATETIME and self.spec.default == "now"
+
+    @property
     def enum_class(self) -> str | None:
         if self.spec.type is FieldType.ENUM:
             return f"{self.resource.name}{pascal_case(self.spec.name)}"
@@ -94,7 +108,14 @@ class PythonField:
     @property
     def python_type(self) -> str:
         """The type a client's value is validated as."""
+        if self.spec.type is FieldType.DATETIME and self.resource.store is Store.MONGO:
+            return "DocumentDatetime"
         return self.enum_class or _ANNOTATIONS[self.spec.type]
+
+    @property
+    def bson_type(self) -> str:
+        """The `$type` alias of the stored value (unique indexes cover only set values)."""
+        return _BSON_TYPES.get(self.spec.type, "string")
 
     @property
     def annotation(self) -> str:
@@ -211,6 +232,8 @@ class PythonField:
     def imports(self) -> list[str]:
         """Import lines the field's annotation and column need (ruff merges and sorts them)."""
         found = list(_ANNOTATION_IMPORTS.get(self.spec.type, []))
+        if self.python_type == "DocumentDatetime":
+            found = ["from app.models.types import DocumentDatetime"]
         if self.spec.default == "now":
             found.append("from app.models.types import utc_now")
         if self.spec.type in _EXPLICIT_SA_TYPES or self.spec.type is FieldType.TEXT:

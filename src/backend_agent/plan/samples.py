@@ -33,6 +33,9 @@ def valid_expression(field: FieldSpec) -> str:
             return 'f"00000000-0000-4000-8000-{n:012d}"'
         case FieldType.ENUM:
             return repr(field.default if isinstance(field.default, str) else field.choices[0])
+        case FieldType.DATE | FieldType.DATETIME if field.unique:
+            # A different year for each n keeps unique values apart.
+            return f'f"{{1000 + n % 8000:04d}}{_FIXED[field.type][5:-1]}"'
         case FieldType.LIST_STR:
             count = max(1, int(field.min or 0))
             if field.max is not None:
@@ -54,9 +57,7 @@ def _string_expression(field: FieldSpec) -> str:
 
 
 def _number_expression(field: FieldSpec) -> str:
-    low = field.min if field.min is not None else Decimal(1)
-    if field.max is not None and low > field.max:
-        low = field.max
+    low = _lowest(field)
     if field.type is FieldType.DECIMAL:
         # Two decimal places, as the column stores them, so values compare equal after a read.
         low = low.quantize(Decimal("0.01"))
@@ -66,8 +67,33 @@ def _number_expression(field: FieldSpec) -> str:
     return _literal(field, low)
 
 
+_SPREAD = 1_000_000
+"""How many distinct values unique numbers cycle through when the field has no upper bound."""
+_FLOOR = {
+    FieldType.INT: Decimal(-(2**31)),
+    FieldType.FLOAT: Decimal(-(10**15)),
+    FieldType.DECIMAL: Decimal(-(10**10) + 1),
+}
+"""The lowest value a column of each numeric type holds."""
+
+
+def _lowest(field: FieldSpec) -> Decimal:
+    """Where samples start: the minimum; with only a maximum, far enough below it for
+    unique values to spread (or the maximum itself); else 1."""
+    if field.min is not None:
+        return field.min
+    if field.max is None:
+        return Decimal(1)
+    if field.unique:
+        return max(field.max - _SPREAD, _FLOOR[field.type])
+    return min(field.max, Decimal(1))
+
+
 def _span(field: FieldSpec, low: Decimal) -> int:
-    return int((field.max - low) if field.max is not None else 1_000_000) + 1
+    """How many steps of 1 from `low` stay within the field (a float never quite reaches
+    its maximum: `-6.156 + 9` is 2.8440000000000003)."""
+    steps = int((field.max - low) if field.max is not None else _SPREAD)
+    return steps if field.type is FieldType.FLOAT else steps + 1
 
 
 def _literal(field: FieldSpec, value: Decimal) -> str:

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
+from app.core.errors import UnavailableError
+from app.db.mongo import IndexState
 from app.services import agents as agent_service
 
 if TYPE_CHECKING:
@@ -47,15 +49,31 @@ async def get_engine(request: Request) -> AsyncEngine:
 
 
 async def get_mongo_database(request: Request) -> AsyncDatabase[dict[str, Any]]:
-    """The app's MongoDB database; its client and pool live as long as the app."""
+    """The app's MongoDB database (its client and pool live as long as the app), once its
+    indexes are in place: before that a missing unique index would let duplicates in."""
+    indexes: IndexState = request.app.state.mongo_indexes
+    if not indexes.built:
+        raise UnavailableError(f"MongoDB is not ready ({indexes.problem}); try again shortly")
+    return await get_unchecked_mongo_database(request)
+
+
+async def get_unchecked_mongo_database(request: Request) -> AsyncDatabase[dict[str, Any]]:
+    """The database whatever the state of its indexes: for the readiness check."""
     database: AsyncDatabase[dict[str, Any]] = request.app.state.mongo_database
     return database
+
+
+async def get_index_state(request: Request) -> IndexState:
+    indexes: IndexState = request.app.state.mongo_indexes
+    return indexes
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
 MongoDep = Annotated[AsyncDatabase[dict[str, Any]], Depends(get_mongo_database)]
+UncheckedMongoDep = Annotated[AsyncDatabase[dict[str, Any]], Depends(get_unchecked_mongo_database)]
+IndexStateDep = Annotated[IndexState, Depends(get_index_state)]
 
 
 async def get_app_settings(request: Request) -> Settings:

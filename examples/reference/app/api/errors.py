@@ -1,7 +1,6 @@
 """The one place where failures become HTTP responses."""
 
 import logging
-import socket
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
@@ -34,20 +33,17 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     LimitExceededError: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 
-# Errors that mean "the database is not reachable right now", not "this request is wrong".
-# Connecting fails with the driver's own socket errors (refused, timed out, unknown host);
-# a connection lost later arrives as SQLAlchemy's OperationalError or InterfaceError.
+# Database drivers' errors that mean "the database cannot serve this right now", not "this
+# request is wrong". (Socket errors while connecting become UnavailableError in app.db.postgres.)
 DATABASE_UNAVAILABLE = (
     OperationalError,
     InterfaceError,
     PoolTimeoutError,
-    ConnectionError,
-    TimeoutError,
-    socket.gaierror,
     ConnectionFailure,
 )
 
 UNAVAILABLE_MESSAGE = "the database is unavailable right now; try again shortly"
+RETRY_AFTER_SECONDS = "5"
 
 
 def error_status(error: DomainError) -> int:
@@ -62,7 +58,8 @@ async def handle_domain_error(request: Request, error: DomainError) -> JSONRespo
     body: dict[str, str] = {"detail": error.message}
     if error.field:
         body["field"] = error.field
-    return JSONResponse(status_code=error_status(error), content=body)
+    retry = {"Retry-After": RETRY_AFTER_SECONDS} if isinstance(error, UnavailableError) else None
+    return JSONResponse(status_code=error_status(error), content=body, headers=retry)
 
 
 async def handle_database_unavailable(request: Request, error: Exception) -> JSONResponse:
@@ -72,7 +69,7 @@ async def handle_database_unavailable(request: Request, error: Exception) -> JSO
     return JSONResponse(
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         content={"detail": UNAVAILABLE_MESSAGE},
-        headers={"Retry-After": "5"},
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
     )
 
 

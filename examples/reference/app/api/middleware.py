@@ -48,28 +48,45 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _too_large(send)
             return
+        if b"chunked" not in headers.get(b"transfer-encoding", b"").lower():
+            # The server holds a declared body to its Content-Length; no header, no body.
+            await self.app(scope, receive, send)
+            return
+        # A streamed body has no declared size: read it here, within the limit, and hand it
+        # on whole (an error raised while the app reads it would become a 400).
+        chunks: list[bytes] = []
         received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            received += len(message.get("body", b""))
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            received += len(chunks[-1])
             if received > self.max_bytes:
-                raise BodyTooLargeError
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except BodyTooLargeError:
-            await _too_large(send)
+                await _too_large(send)
+                return
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
 
 
-class BodyTooLargeError(Exception):
-    """Raised inside the app when a streamed body passes the limit."""
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive channel that yields `body` once, then what the client sends next."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 async def _too_large(send: Send) -> None:

@@ -1,14 +1,18 @@
-"""PostgreSQL: the async engine with its pool, sessions, and translation of integrity errors."""
+"""PostgreSQL: the async engine with its pool, sessions, and translation of driver errors."""
 
 import logging
+from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect, ExceptionContext
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
-from app.core.errors import ConflictError, InvalidReferenceError
+from app.core.errors import ConflictError, InvalidReferenceError, UnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +23,7 @@ FOREIGN_KEY_VIOLATION = "23503"
 def create_engine(settings: Settings) -> AsyncEngine:
     """An engine whose pool size and timeouts come from settings, so a slow or absent
     database makes requests fail fast instead of piling up."""
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url.get_secret_value(),
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
@@ -32,6 +36,32 @@ def create_engine(settings: Settings) -> AsyncEngine:
             "command_timeout": settings.database_statement_timeout,
         },
     )
+    event.listen(engine.sync_engine, "do_connect", _connect)
+    event.listen(engine.sync_engine, "handle_error", _unreachable)
+    return engine
+
+
+UNREACHABLE = "the database is unavailable right now; try again shortly"
+
+
+def _connect(
+    dialect: Dialect, _record: object, cargs: list[Any], cparams: dict[str, Any]
+) -> DBAPIConnection:
+    """Connect as the dialect would; the driver's socket errors (refused, unknown host,
+    timed out) become an `UnavailableError` here, so they are never confused with other
+    network failures of the app."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except (OSError, TimeoutError) as error:
+        logger.warning("cannot connect to PostgreSQL: %s", type(error).__name__)
+        raise UnavailableError(UNREACHABLE) from error
+
+
+def _unreachable(context: ExceptionContext) -> BaseException | None:
+    """A statement that timed out or lost its connection: the database, not the request."""
+    if isinstance(context.original_exception, OSError | TimeoutError):
+        return UnavailableError(UNREACHABLE)
+    return None
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,18 +9,17 @@ from pymongo import ASCENDING, IndexModel
 from app.models.types import DocumentInput, Id, JsonObject, reject_null
 
 COLLECTION = "preferences"
-# A unique index covers only values that are set: like PostgreSQL, any number of documents
-# may leave an optional unique field empty.
-SET_VALUE = {"$type": ["string", "int", "long", "double", "bool"]}
 INDEXES: list[IndexModel] = [
     IndexModel(
         [("user_id", ASCENDING)],
         name="uq_preferences_user_id",
         unique=True,
-        partialFilterExpression={"user_id": SET_VALUE},
+        partialFilterExpression={"user_id": {"$type": "number"}},
     ),
 ]
-"""Created at start-up; unique ones turn duplicate values into 409 answers."""
+"""Created at start-up; unique ones turn duplicate values into 409 answers. A unique index
+covers only values that are set: like PostgreSQL, any number of documents may leave an
+optional unique field empty."""
 
 
 class PreferenceTheme(StrEnum):
@@ -30,7 +29,7 @@ class PreferenceTheme(StrEnum):
 
 
 class PreferenceBase(DocumentInput):
-    """Fields a client sends and receives; stored in their JSON form."""
+    """Fields a client sends and receives."""
 
     theme: PreferenceTheme = Field(default=PreferenceTheme.SYSTEM)
     language: str = Field(default="en", min_length=2, max_length=16)
@@ -64,9 +63,9 @@ class PreferenceRead(BaseModel):
     """
 
     id: str
-    theme: PreferenceTheme = PreferenceTheme.SYSTEM
-    language: str = "en"
-    email_notifications: bool = True
-    push_notifications: bool = False
-    settings: dict[str, JsonValue] | None = None
     user_id: int
+    theme: PreferenceTheme = Field(default=PreferenceTheme.SYSTEM)
+    language: str = Field(default="en")
+    email_notifications: bool = Field(default=True)
+    push_notifications: bool = Field(default=False)
+    settings: dict[str, JsonValue] | None = Field(default=None)

@@ -8,6 +8,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.mongo import IndexState
 from app.models.health import Readiness
 
 logger = logging.getLogger(__name__)
@@ -27,17 +28,22 @@ async def check_postgres(engine: AsyncEngine) -> str:
     return "ok"
 
 
-async def check_mongo(database: AsyncDatabase[dict[str, Any]]) -> str:
-    """ "ok", or why MongoDB cannot serve queries right now."""
+async def check_mongo(database: AsyncDatabase[dict[str, Any]], indexes: IndexState) -> str:
+    """ "ok", or why MongoDB cannot serve queries right now (unreachable, indexes missing)."""
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
             await database.command("ping")
     except Exception as error:  # whatever the failure, the answer is "not ready"
         logger.warning("mongodb readiness check failed: %s", type(error).__name__)
         return f"unavailable: {type(error).__name__}"
-    return "ok"
+    return "ok" if indexes.built else indexes.problem
 
 
-async def readiness(engine: AsyncEngine, database: AsyncDatabase[dict[str, Any]]) -> Readiness:
-    checks = {"postgres": await check_postgres(engine), "mongodb": await check_mongo(database)}
+async def readiness(
+    engine: AsyncEngine, database: AsyncDatabase[dict[str, Any]], indexes: IndexState
+) -> Readiness:
+    checks = {
+        "postgres": await check_postgres(engine),
+        "mongodb": await check_mongo(database, indexes),
+    }
     return Readiness(ready=all(result == "ok" for result in checks.values()), checks=checks)

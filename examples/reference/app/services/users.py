@@ -57,13 +57,14 @@ async def delete_user(session: AsyncSession, database: MongoDatabase, user_id: i
     Order of operations:
     1. delete the row and flush, so PostgreSQL's own checks pass or fail first (nothing is
        committed yet);
-    2. delete the dependent documents (preferences), each collection in one MongoDB transaction;
+    2. delete the dependent documents (preferences);
     3. the request's unit of work commits the row deletion.
 
     If MongoDB cannot be reached in step 2, the row deletion is rolled back and the client
-    gets 503: nothing is lost and no orphan is left, and the request can simply be retried.
-    If the commit in step 3 fails after step 2, the documents are gone but the row is
-    still there; repeating the delete finishes the job, since every step is idempotent.
+    gets 503; some documents may be gone already (no MongoDB transaction: a standalone server
+    has none). If the commit in step 3 fails, the documents are gone but the row is still
+    there. Either way no document is left without its row, and repeating the delete
+    finishes the job, since every step is idempotent.
     """
     user = await get_user(session, user_id)
     await session.delete(user)
@@ -77,5 +78,6 @@ async def delete_user(session: AsyncSession, database: MongoDatabase, user_id: i
             user_id,
         )
         raise UnavailableError(
-            "MongoDB is unavailable; nothing was deleted, retry later"
+            "MongoDB is unavailable; the user was not deleted "
+            "(some of its documents may have been): retry later"
         ) from error

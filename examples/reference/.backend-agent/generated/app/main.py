@@ -1,8 +1,9 @@
 """The application factory: run it with `uvicorn app.main:create_app --factory`."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -11,7 +12,7 @@ from app.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.api.router import api_router
 from app.core.config import Settings, get_settings
 from app.core.logging import configure_logging
-from app.db.mongo import create_client, ensure_indexes
+from app.db.mongo import IndexState, build_indexes, create_client
 from app.db.postgres import create_engine, create_sessionmaker, read_only
 
 logger = logging.getLogger(__name__)
@@ -19,22 +20,28 @@ logger = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the connection pools at start-up and close them at shutdown."""
+    """Open the connection pools at start-up and close them at shutdown (whatever failed)."""
     settings: Settings = app.state.settings
-    engine = create_engine(settings)
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.read_sessionmaker = create_sessionmaker(read_only(engine))
-    client = create_client(settings)
-    app.state.mongo_client = client
-    app.state.mongo_database = client[settings.mongodb_database]
-    try:
-        await ensure_indexes(app.state.mongo_database)
+    async with AsyncExitStack() as stack:
+        engine = create_engine(settings)
+        stack.push_async_callback(engine.dispose)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_sessionmaker(read_only(engine))
+        client = create_client(settings)
+        stack.push_async_callback(client.close)
+        app.state.mongo_client = client
+        app.state.mongo_database = client[settings.mongodb_database]
+        app.state.mongo_indexes = IndexState()
+        indexes = asyncio.create_task(
+            build_indexes(app.state.mongo_database, app.state.mongo_indexes)
+        )
+        stack.callback(indexes.cancel)
+        # Start-up waits for the first attempt; if MongoDB is down, the app serves anyway
+        # (not ready, 503 for what needs MongoDB) and builds the indexes when it is back.
+        await asyncio.wait({indexes}, timeout=settings.mongodb_timeout_ms / 1000 + 1)
         logger.info("%s started (%s)", settings.app_name, settings.environment)
         yield
-    finally:
-        await client.close()
-        await engine.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

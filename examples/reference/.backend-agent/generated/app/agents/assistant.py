@@ -2,12 +2,14 @@
 
 Tools call the services, so the agent follows the same business rules as the API; the
 request's database handles reach them through the run context, never through globals.
+They answer JSON text: the SDK would hand any other value to the model as its Python repr.
 """
 
 from agents import Agent, RunContextWrapper, function_tool
+from pydantic_core import to_json
 
 from app.core.errors import DomainError
-from app.models.preference import PreferenceRead, PreferenceUpdate
+from app.models.preference import PreferenceUpdate
 from app.models.types import INT_MAX, Id
 from app.models.user import UserRead
 from app.services import preferences, users
@@ -21,7 +23,7 @@ INSTRUCTIONS = (
 
 
 @function_tool
-async def get_user(ctx: RunContextWrapper[AgentDeps], user_id: Id) -> UserRead | str:
+async def get_user(ctx: RunContextWrapper[AgentDeps], user_id: Id) -> str:
     """Look up one User by its id.
 
     Args:
@@ -33,7 +35,7 @@ async def get_user(ctx: RunContextWrapper[AgentDeps], user_id: Id) -> UserRead |
             found = await users.get_user(deps.session, user_id)
     except DomainError as error:
         return error.message
-    return UserRead.model_validate(found)
+    return to_json(UserRead.model_validate(found)).decode()
 
 
 @function_tool
@@ -41,7 +43,7 @@ async def list_users(
     ctx: RunContextWrapper[AgentDeps],
     offset: int = 0,
     limit: int = 20,
-) -> list[UserRead]:
+) -> str:
     """List users, oldest first, a page at a time.
 
     Args:
@@ -55,7 +57,7 @@ async def list_users(
             offset=min(max(offset, 0), INT_MAX),
             limit=min(max(limit, 1), 50),
         )
-    return [UserRead.model_validate(item) for item in found]
+    return to_json([UserRead.model_validate(item) for item in found]).decode()
 
 
 @function_tool
@@ -64,7 +66,7 @@ async def list_preferences(
     offset: int = 0,
     limit: int = 20,
     user_id: Id | None = None,
-) -> list[PreferenceRead]:
+) -> str:
     """List preferences, oldest first, a page at a time.
 
     Args:
@@ -80,13 +82,11 @@ async def list_preferences(
             limit=min(max(limit, 1), 50),
             user_id=user_id,
         )
-    return found
+    return to_json(found).decode()
 
 
 @function_tool
-async def get_preference(
-    ctx: RunContextWrapper[AgentDeps], preference_id: str
-) -> PreferenceRead | str:
+async def get_preference(ctx: RunContextWrapper[AgentDeps], preference_id: str) -> str:
     """Look up one Preference by its id.
 
     Args:
@@ -98,13 +98,13 @@ async def get_preference(
             found = await preferences.get_preference(deps.database, preference_id)
     except DomainError as error:
         return error.message
-    return found
+    return to_json(found).decode()
 
 
 @function_tool(strict_mode=False)
 async def update_preference(
     ctx: RunContextWrapper[AgentDeps], preference_id: str, changes: PreferenceUpdate
-) -> PreferenceRead | str:
+) -> str:
     """Change some fields of one Preference; fields left out keep their value.
 
     Args:
@@ -119,7 +119,7 @@ async def update_preference(
             )
     except DomainError as error:
         return error.message
-    return updated
+    return to_json(updated).decode()
 
 
 agent = Agent[AgentDeps](

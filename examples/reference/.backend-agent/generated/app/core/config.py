@@ -7,16 +7,10 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class Settings(BaseSettings):
-    """Every URL, secret, pool size and timeout the app uses; secrets have no defaults."""
+class PostgresSettings(BaseSettings):
+    """PostgreSQL's settings: all that migrations need (they run without the other services)."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
-
-    app_name: str = "reference"
-    environment: Literal["development", "test", "production"] = "development"
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    max_body_bytes: int = Field(default=1_048_576, ge=1)
-    """Requests with a larger body are refused with 413 before they are parsed."""
 
     database_url: SecretStr
     """SQLAlchemy URL of PostgreSQL, e.g. postgresql+asyncpg://user:password@host:5432/db."""
@@ -26,6 +20,16 @@ class Settings(BaseSettings):
     """Seconds a request waits for a free connection before it is answered 503."""
     database_connect_timeout: float = Field(default=5.0, gt=0)
     database_statement_timeout: float = Field(default=15.0, gt=0)
+
+
+class Settings(PostgresSettings):
+    """Every URL, secret, pool size and timeout the app uses; secrets have no defaults."""
+
+    app_name: str = "reference"
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    """Requests with a larger body are refused with 413 before they are parsed."""
 
     mongodb_url: SecretStr
     """MongoDB connection string, e.g. mongodb://user:password@host:27017/?replicaSet=rs0."""

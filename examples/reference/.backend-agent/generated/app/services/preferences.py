@@ -11,14 +11,9 @@ from pymongo.errors import DuplicateKeyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import NotFoundError
-from app.db.mongo import MongoDatabase, conflict_from
+from app.db.mongo import MongoDatabase, conflict_from, to_document
 from app.db.postgres import ensure_exists
-from app.models.preference import (
-    COLLECTION,
-    PreferenceCreate,
-    PreferenceRead,
-    PreferenceUpdate,
-)
+from app.models.preference import COLLECTION, PreferenceCreate, PreferenceRead, PreferenceUpdate
 from app.models.user import User
 
 
@@ -37,7 +32,7 @@ async def create_preference(
     database: MongoDatabase, session: AsyncSession, data: PreferenceCreate
 ) -> PreferenceRead:
     await ensure_exists(session, User, data.user_id, field="user_id")
-    document = data.model_dump(mode="json")
+    document = to_document(data)
     try:
         await database[COLLECTION].insert_one(document)
     except DuplicateKeyError as error:
@@ -73,7 +68,7 @@ async def update_preference(
     preference_id: str,
     data: PreferenceUpdate,
 ) -> PreferenceRead:
-    changes = data.model_dump(mode="json", exclude_unset=True)
+    changes = data.model_dump(exclude_unset=True)
     if changes.get("user_id") is not None:
         await ensure_exists(session, User, changes["user_id"], field="user_id")
     if not changes:
@@ -98,8 +93,7 @@ async def delete_preference(database: MongoDatabase, preference_id: str) -> None
 
 
 async def delete_by_user(database: MongoDatabase, user_id: int) -> int:
-    """Delete every preference of a User in one transaction: all of them or none."""
-    client = database.client
-    async with client.start_session() as mongo_session, await mongo_session.start_transaction():
-        result = await database[COLLECTION].delete_many({"user_id": user_id}, session=mongo_session)
+    """Delete every preference of a User. No transaction (a standalone server has
+    none): if it fails part-way, repeating it deletes the rest."""
+    result = await database[COLLECTION].delete_many({"user_id": user_id})
     return result.deleted_count

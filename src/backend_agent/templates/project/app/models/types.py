@@ -5,7 +5,15 @@ from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, BaseModel, HttpUrl, JsonValue, TypeAdapter, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    HttpUrl,
+    JsonValue,
+    TypeAdapter,
+    model_validator,
+)
 from sqlmodel import SQLModel
 
 JSON_MAX_BYTES = 16_384
@@ -22,8 +30,14 @@ _http_url = TypeAdapter(HttpUrl)
 
 
 def utc_now() -> datetime:
-    """The current time, timezone-aware (PostgreSQL stores timestamptz)."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware, to the millisecond (what both stores keep)."""
+    return to_milliseconds(datetime.now(UTC))
+
+
+def to_milliseconds(value: datetime) -> datetime:
+    """MongoDB keeps times to the millisecond: finer input is cut at the edge, so what a
+    client reads back is what it was told was stored."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def reject_null(value: ValueT | None) -> ValueT:
@@ -69,6 +83,9 @@ def _check_json(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
 
 Id = Annotated[int, Ge(1), Le(INT_MAX)]
 """A row id (or a reference to one), in path, query or body."""
+
+DocumentDatetime = Annotated[AwareDatetime, AfterValidator(to_milliseconds)]
+"""A timezone-aware datetime of a MongoDB document, to the millisecond."""
 
 HttpUrlStr = Annotated[str, AfterValidator(_check_url)]
 """An http(s) URL, validated, stored as text."""

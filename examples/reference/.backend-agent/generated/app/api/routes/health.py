@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import EngineDep, MongoDep
+from app.api.deps import EngineDep, IndexStateDep, UncheckedMongoDep
 from app.models.health import Liveness, Readiness
 from app.services import health
 
@@ -18,8 +18,10 @@ async def live() -> Liveness:
     "/ready",
     responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": Readiness}},
 )
-async def ready(engine: EngineDep, database: MongoDep, response: Response) -> Readiness:
-    result = await health.readiness(engine, database)
+async def ready(
+    engine: EngineDep, database: UncheckedMongoDep, indexes: IndexStateDep, response: Response
+) -> Readiness:
+    result = await health.readiness(engine, database, indexes)
     if not result.ready:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return result

@@ -1,0 +1,281 @@
+"""Hypothesis strategies over the blueprint space: every field type and modifier, both stores,
+refs in every direction, every ops subset, and agents with every tool kind.
+
+Drawn blueprints are valid by construction (the blueprint's own validation must accept every
+one of them); they are written as backend.toml text, so the spec parser is exercised too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+from backend_agent.blueprint.agents import TOOL_OPERATIONS
+
+PLAIN_TYPES = (
+    "str",
+    "text",
+    "int",
+    "float",
+    "decimal",
+    "bool",
+    "date",
+    "datetime",
+    "uuid",
+    "email",
+    "url",
+    "enum",
+    "json",
+    "list[str]",
+)
+OPERATIONS = ("create", "read", "list", "update", "delete")
+STORES = ("postgres", "mongo")
+NOT_INDEXABLE = frozenset({"json", "list[str]", "text"})
+FEW_VALUES = frozenset({"bool", "enum"})
+RESOURCE_NAMES = (
+    "Author",
+    "Book",
+    "Category",
+    "Customer",
+    "Invoice",
+    "LineItem",
+    "Order",
+    "Product",
+    "Review",
+    "Shipment",
+    "Tag",
+    "Ticket",
+    "UserProfile",
+    "Warehouse",
+)
+FIELD_NAMES = (
+    "title",
+    "label",
+    "note",
+    "amount",
+    "price",
+    "quantity",
+    "rating",
+    "active",
+    "born_on",
+    "due_at",
+    "created_at",
+    "token",
+    "contact",
+    "homepage",
+    "status",
+    "extra",
+    "tags",
+    "code",
+    "score",
+    "summary",
+    "level",
+    "starts_at",
+)
+AGENT_NAMES = ("helper", "assistant", "support_bot", "clerk")
+
+
+@dataclass
+class DrawnResource:
+    """A resource as the strategy built it: what the TOML says, plus what later draws need."""
+
+    name: str
+    store: str
+    ops: list[str]
+    fields: list[str] = field(default_factory=list)
+
+    @property
+    def toml(self) -> str:
+        fields = "".join(f"    {json.dumps(spec)},\n" for spec in self.fields)
+        return (
+            f"[resources.{self.name}]\n"
+            f'store = "{self.store}"\n'
+            f"ops = {json.dumps(self.ops)}\n"
+            f"fields = [\n{fields}]\n"
+        )
+
+
+@dataclass
+class DrawnBlueprint:
+    resources: list[DrawnResource]
+    agents: dict[str, list[str]]
+
+    def toml(self, project: str = "fuzzed") -> str:
+        parts = [f'[project]\nname = "{project}"\ndescription = "A drawn blueprint."\n']
+        parts += [resource.toml for resource in self.resources]
+        for name, tools in self.agents.items():
+            parts.append(
+                f"[agents.{name}]\n"
+                f'instructions = "Help with the data of this app; never invent any."\n'
+                f"tools = {json.dumps(tools)}\n"
+            )
+        return "\n".join(parts)
+
+
+@st.composite
+def bounds(draw: st.DrawFn, kind: str) -> tuple[str | None, str | None]:
+    """min/max for a field, as spelled in a spec (None: not given)."""
+    match kind:
+        case "int":
+            low = draw(st.one_of(st.none(), st.integers(-(2**31), 2**31 - 1)))
+            floor = -(2**31) if low is None else low
+            high = draw(st.one_of(st.none(), st.integers(floor, 2**31 - 1)))
+        case "float" | "decimal":
+            places = 3 if kind == "float" else 2
+            low_value = draw(st.one_of(st.none(), _decimals(-1_000_000, 1_000_000, places)))
+            floor = "-1000000" if low_value is None else low_value
+            high_value = draw(st.one_of(st.none(), _decimals(floor, 2_000_000, places)))
+            return low_value, high_value
+        case "str" | "list[str]":
+            low = draw(st.one_of(st.none(), st.integers(0, 12)))
+            high = draw(st.one_of(st.none(), st.integers(max(low or 0, 1), 300)))
+        case "text":
+            low = draw(st.one_of(st.none(), st.integers(0, 20)))
+            high = draw(st.one_of(st.none(), st.integers(max(low or 0, 1), 5000)))
+        case _:
+            return None, None
+    return (None if low is None else str(low)), (None if high is None else str(high))
+
+
+@st.composite
+def _decimals(draw: st.DrawFn, low: float | str, high: float | str, most_places: int) -> str:
+    """A number as a user writes it in a spec: whole, or with up to `most_places` decimals."""
+    places = draw(st.integers(0, most_places))
+    value = draw(st.decimals(low, high, places=places, allow_nan=False, allow_infinity=False))
+    return str(value)
+
+
+@st.composite
+def field_spec(draw: st.DrawFn, name: str, kind: str) -> str:
+    """One `name:type[:modifier...]` spec of a plain (not ref) type, modifiers in any order."""
+    type_token = kind
+    choices: list[str] = []
+    if kind == "enum":
+        choices = draw(
+            st.lists(
+                st.sampled_from(("draft", "open", "closed", "on_hold", "x")),
+                min_size=1,
+                max_size=4,
+                unique=True,
+            )
+        )
+        type_token = f"enum({'|'.join(choices)})"
+    modifiers: list[str] = []
+    if draw(st.booleans()):
+        modifiers.append("optional")
+    if kind not in NOT_INDEXABLE:
+        if kind not in FEW_VALUES and draw(st.integers(0, 3)) == 0:
+            modifiers.append("unique")
+        elif draw(st.booleans()):
+            modifiers.append("index")
+    low, high = draw(bounds(kind))
+    if "unique" in modifiers and low is not None and high is not None:
+        # A unique field needs room for the rows its tests create.
+        high = str(max(Decimal(high), Decimal(low) + 10))
+        if kind == "int" and int(high) > 2**31 - 1:
+            modifiers.remove("unique")
+    if low is not None:
+        modifiers.append(f"min={low}")
+    if high is not None:
+        modifiers.append(f"max={high}")
+    default = draw(default_value(kind, choices, low, high))
+    if default is not None and "unique" not in modifiers:
+        modifiers.append(f"default={default}")
+    return ":".join([name, type_token, *draw(st.permutations(modifiers))])
+
+
+@st.composite
+def default_value(
+    draw: st.DrawFn, kind: str, choices: list[str], low: str | None, high: str | None
+) -> str | None:
+    """A default valid for the field, or None (no default)."""
+    if not draw(st.booleans()):
+        return None
+    low_value, high_value = _span(low, high)
+    match kind:
+        case "int":
+            return str(draw(st.integers(int(low_value), int(high_value))))
+        case "float" | "decimal":
+            middle = round((low_value + high_value) / 2, 2)
+            return str(middle) if low_value <= middle <= high_value else (low or high)
+        case "str" | "text":
+            length = max(int(low or 0), 1)
+            if high is not None and int(high) < length:
+                return None
+            return "d" * length
+        case "bool":
+            return draw(st.sampled_from(("true", "false")))
+        case "enum":
+            return draw(st.sampled_from(choices))
+        case "datetime":
+            return "now"
+        case "email":
+            return "nobody@example.com"
+        case "url":
+            return "https://example.com/home"
+    return None
+
+
+def _span(low: str | None, high: str | None) -> tuple[float, float]:
+    """The range a default may be drawn from: the bounds given, else a thousand either way."""
+    low_value = float(low) if low is not None else min(float(high or 0), 0) - 1000
+    high_value = float(high) if high is not None else max(low_value, 0) + 1000
+    return low_value, high_value
+
+
+@st.composite
+def blueprints(draw: st.DrawFn, *, max_resources: int = 4) -> DrawnBlueprint:
+    """A valid blueprint: resources on both stores, refs between them, maybe agents."""
+    names = draw(
+        st.lists(st.sampled_from(RESOURCE_NAMES), min_size=1, max_size=max_resources, unique=True)
+    )
+    resources: list[DrawnResource] = []
+    for name in names:
+        store = draw(st.sampled_from(STORES))
+        ops = draw(st.lists(st.sampled_from(OPERATIONS), min_size=1, unique=True))
+        resource = DrawnResource(name, store, sorted(ops, key=OPERATIONS.index))
+        field_names = draw(st.lists(st.sampled_from(FIELD_NAMES), max_size=5, unique=True))
+        for field_name in field_names:
+            kind = draw(st.sampled_from(PLAIN_TYPES))
+            resource.fields.append(draw(field_spec(field_name, kind)))
+        earlier = [r for r in resources if r.store == "postgres"]
+        for target in draw(st.lists(st.sampled_from(earlier), max_size=2)) if earlier else []:
+            resource.fields.append(draw(ref_spec(resource, target, required_ok=True)))
+        resources.append(resource)
+    # Optional refs may point anywhere on PostgreSQL: forward, backward, at themselves.
+    tables = [r for r in resources if r.store == "postgres"]
+    for resource in resources:
+        if tables and draw(st.integers(0, 3)) == 0:
+            target = draw(st.sampled_from(tables))
+            resource.fields.append(draw(ref_spec(resource, target, required_ok=False)))
+    agents: dict[str, list[str]] = {}
+    for agent in draw(st.lists(st.sampled_from(AGENT_NAMES), max_size=2, unique=True)):
+        tools = [f"{r.name}.{op}" for r in resources for op in r.ops if op in TOOL_OPERATIONS]
+        if tools:
+            agents[agent] = draw(st.lists(st.sampled_from(tools), min_size=1, unique=True))
+    return DrawnBlueprint(resources, agents)
+
+
+@st.composite
+def ref_spec(
+    draw: st.DrawFn, resource: DrawnResource, target: DrawnResource, *, required_ok: bool
+) -> str:
+    """A ref field to `target` whose name clashes with no other field of `resource`."""
+    taken = {spec.split(":")[0] for spec in resource.fields}
+    taken |= {f"{name}_id" for name in taken}
+    base = target.name[0].lower() + "".join(
+        f"_{c.lower()}" if c.isupper() else c for c in target.name[1:]
+    )
+    name = next(
+        candidate
+        for candidate in (base, f"{base}_2", f"{base}_3", f"other_{base}", f"alt_{base}")
+        if candidate not in taken and f"{candidate}_id" not in taken
+    )
+    optional = not required_ok or draw(st.booleans())
+    modifiers = ["optional"] if optional else []
+    if draw(st.integers(0, 4)) == 0:
+        modifiers.append("unique")
+    return ":".join([name, f"ref({target.name})", *draw(st.permutations(modifiers))])

@@ -1,0 +1,128 @@
+"""Every blueprint generates a project that passes the real `verify`: ruff, mypy --strict,
+the auditor, alembic and the generated tests on PostgreSQL and SecantusDB.
+
+One hand-made blueprint covers every field type on both stores, refs in every direction and
+every tool kind of agents; a few more are drawn from the whole space (fixed seed, see
+conftest). `bench/fuzz_blueprints.py` draws as many more as you like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from backend_agent.services import LocalPostgres, local_mongo
+from tests.fuzzing import Servers, check
+from tests.strategies import DrawnBlueprint, DrawnResource, blueprints
+
+EVERY_TYPE = [
+    "label:str:min=1:max=80",
+    "handle:str:max=30:unique",
+    "bio:text:max=500",
+    "visits:int:min=0:default=0:index",
+    "ratio:float:min=0:max=1",
+    "price:decimal:min=0:max=99999.99",
+    "active:bool:default=true",
+    "born_on:date",
+    "seen_at:datetime:index",
+    "created_at:datetime:default=now",
+    "token:uuid:unique",
+    "email:email:unique",
+    "homepage:url",
+    "status:enum(draft|open|closed):default=draft",
+    "extra:json",
+    "tags:list[str]:min=1:max=5",
+]
+EVERY_TYPE_OPTIONAL = [
+    "title:str:optional:unique",
+    "notes:text:optional",
+    "size:int:optional:unique:min=0",
+    "weight:float:optional",
+    "cost:decimal:optional:unique",
+    "shared:bool:optional",
+    "due_on:date:optional:unique",
+    "due_at:datetime:optional:unique",
+    "key:uuid:optional",
+    "contact:email:optional",
+    "link:url:optional:unique",
+    "kind:enum(a|b):optional:index",
+    "meta:json:optional",
+    "labels:list[str]:optional",
+]
+COVERING = DrawnBlueprint(
+    resources=[
+        DrawnResource(
+            "Account", "postgres", ["create", "read", "list", "update", "delete"], EVERY_TYPE
+        ),
+        DrawnResource(
+            "Folder",
+            "postgres",
+            ["create", "read", "list", "update", "delete"],
+            [
+                *EVERY_TYPE_OPTIONAL,
+                "owner:ref(Account)",
+                "parent:ref(Folder):optional",
+                "reviewer:ref(Account):optional:unique",
+            ],
+        ),
+        DrawnResource("Catalog", "postgres", ["read", "list"], ["name:str", "folder:ref(Folder)"]),
+        DrawnResource(
+            "Document",
+            "mongo",
+            ["create", "read", "list", "update", "delete"],
+            [*EVERY_TYPE, "account:ref(Account)", "folder:ref(Folder):optional:unique"],
+        ),
+        DrawnResource(
+            "Note",
+            "mongo",
+            ["read", "list", "update", "delete"],
+            [*EVERY_TYPE_OPTIONAL, "catalog:ref(Catalog)"],
+        ),
+    ],
+    agents={
+        "clerk": [
+            "Account.read",
+            "Account.list",
+            "Account.create",
+            "Account.update",
+            "Document.read",
+            "Document.list",
+            "Document.create",
+            "Document.update",
+            "Note.read",
+            "Note.update",
+            "Catalog.list",
+        ]
+    },
+)
+"""Every field type and modifier kind on both stores; refs PG->PG (required, optional, to
+itself, twice to one resource), Mongo->PG, a chain through a resource without a create
+route; agents with every tool kind on both stores."""
+
+
+@pytest.fixture(scope="module")
+def servers(postgres: LocalPostgres) -> Iterator[Servers]:
+    with local_mongo() as mongo:
+        yield Servers(postgres, mongo)
+
+
+@pytest.fixture(autouse=True)
+def shared_mypy_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One mypy cache for every project: the libraries are analysed once."""
+    monkeypatch.setenv("MYPY_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "mypy-cache"))
+
+
+def test_a_blueprint_with_every_type_store_ref_and_tool_passes_verify(servers: Servers) -> None:
+    verdict = check(COVERING, servers, name="covering")
+    assert verdict.ok, f"{verdict.failed_step}: {verdict.output}"
+
+
+@settings(max_examples=4, suppress_health_check=list(HealthCheck))
+@given(drawn=blueprints())
+def test_drawn_blueprints_pass_verify(servers: Servers, drawn: DrawnBlueprint) -> None:
+    verdict = check(drawn, servers, name="drawn")
+    assert verdict.ok, f"{verdict.failed_step}: {verdict.output}\n{drawn.toml()}"
