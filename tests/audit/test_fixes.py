@@ -214,3 +214,103 @@ def test_a_fix_that_breaks_the_file_is_not_written() -> None:
     renames = Fix(Applicability.SAFE, (Edit(3, 1, 3, 5, "ROOT"),))
     fixed, applied = apply_verified(text, [drops_used_import, breaks_syntax, renames], None)
     assert (fixed, applied) == ("import os\n\nROOT = os.environ['HOME']\n", 1)
+
+
+ROUTES = '''from fastapi import APIRouter
+from sqlmodel import select
+
+from app.api.deps import SessionDep
+from app.models import User
+
+router = APIRouter()
+
+
+@router.get("/users")
+async def list_users(session: SessionDep, limit: int = 10) -> list[User]:
+    """All users."""
+    result = await session.exec(select(User).limit(limit))
+    return list(result.all())
+'''
+ROUTES_AFTER = '''from fastapi import APIRouter
+from sqlmodel import select
+
+from app.api.deps import SessionDep
+from app.models import User
+from app.services import users
+
+router = APIRouter()
+
+
+@router.get("/users")
+async def list_users(session: SessionDep, limit: int = 10) -> list[User]:
+    """All users."""
+    return await users.list_users(session, limit)
+'''
+SERVICE = '''"""User services."""
+
+from app.models import User
+
+
+async def count(users: list[User]) -> int:
+    return len(users)
+'''
+SERVICE_AFTER = '''"""User services."""
+
+from app.models import User
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+async def count(users: list[User]) -> int:
+    return len(users)
+
+
+async def list_users(session: AsyncSession, limit: int) -> list[User]:
+    result = await session.exec(select(User).limit(limit))
+    return list(result.all())
+'''
+DEPS = """from typing import Annotated
+
+from fastapi import Depends
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+async def get_session() -> AsyncSession: ...
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+"""
+
+
+def test_route_query_moves_to_its_service(project: Path) -> None:
+    files = {
+        "app/api/routes/users.py": ROUTES,
+        "app/api/deps.py": DEPS,
+        "app/services/users.py": SERVICE,
+        "app/models.py": "class User: ...\n",
+    }
+    for relative, text in files.items():
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text(text)
+    config = replace(config_for(project), unsafe_fixes=True)
+
+    report = run_check([project], config=config, include_ruff=False, fix=True)
+
+    assert (project / "app/api/routes/users.py").read_text() == ROUTES_AFTER
+    assert (project / "app/services/users.py").read_text() == SERVICE_AFTER
+    assert [f.code for f in report.findings] == []
+    assert report.fixes_applied == 1
+
+
+def test_route_using_http_keeps_its_body(project: Path) -> None:
+    routes = ROUTES.replace(
+        '    """All users."""\n',
+        '    """All users."""\n    if limit > 100:\n        raise HTTPException(422)\n',
+    ).replace("from fastapi import APIRouter", "from fastapi import APIRouter, HTTPException")
+    (project / "app/api/routes").mkdir(parents=True)
+    (project / "app/services").mkdir(parents=True)
+    (project / "app/api/routes/users.py").write_text(routes)
+    (project / "app/api/deps.py").write_text(DEPS)
+    (project / "app/services/users.py").write_text(SERVICE)
+    report = run_check([project], config=config_for(project, "BA201"), include_ruff=False)
+    assert [(f.code, f.fix) for f in report.findings] == [("BA201", None)]

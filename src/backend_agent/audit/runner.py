@@ -262,13 +262,20 @@ def _fix(files: list[Path], config: AuditConfig, *, include_ruff: bool) -> int:
         sources, codebase = _check_all(files, config)
         texts = {source.path: source.text for source in sources}
         fixes: dict[Path, list[Fix]] = {}
+        moves: list[tuple[Path, Fix]] = []
         for finding in _merged(sources, codebase, ruff, config):
             fix = finding.fix
             if fix is not None and fix.edits and fix.applicability in allowed:
-                fixes.setdefault(finding.path, []).append(fix)
+                if fix.elsewhere:
+                    moves.append((finding.path, fix))
+                else:
+                    fixes.setdefault(finding.path, []).append(fix)
         count = 0
+        touched: set[Path] = set()
+        for path, move in moves:
+            count += _apply_across_files(path, move, texts, touched, config)
         for path, path_fixes in fixes.items():
-            if path not in texts:
+            if path not in texts or path in touched:
                 continue
             text, done = apply_verified(texts[path], path_fixes, config.target_version)
             if done:
@@ -278,6 +285,26 @@ def _fix(files: list[Path], config: AuditConfig, *, include_ruff: bool) -> int:
             break
         applied += count
     return applied
+
+
+def _apply_across_files(
+    path: Path, fix: Fix, texts: dict[Path, str], touched: set[Path], config: AuditConfig
+) -> int:
+    """Apply a fix that edits several files: every file checked, all written or none."""
+    parts = [(path, fix.edits), *fix.elsewhere]
+    if any(part in touched or part not in texts for part, _ in parts):
+        return 0
+    results = {}
+    for part, edits in parts:
+        single = Fix(fix.applicability, edits)
+        text, done = apply_verified(texts[part], [single], config.target_version)
+        if not done:
+            return 0
+        results[part] = text
+    for part, text in results.items():
+        part.write_text(text, encoding="utf-8")
+        touched.add(part)
+    return 1
 
 
 def _start_ruff(files: list[Path], config: AuditConfig) -> RuffRun:

@@ -31,7 +31,12 @@ Use instead:
         return await service.list_users(session)
 
 Fix safety:
-    No automatic fix: naming and placing the service function is a design decision.
+    Unsafe: moves the handler's body into a function of the same name in the matching
+    service module (`services/users.py` for `routes/users.py`, `orders/service.py` for
+    `orders/views.py`), typed as a service types it (`AsyncSession`, not `SessionDep`),
+    adds the imports it needs, and makes the handler return its result. Offered only when
+    the body uses nothing of HTTP, only its parameters, builtins and imports, and the
+    service module exists without a function of that name.
 
 Known limits:
     Only the handler's own body is checked, not helpers it calls in the api layer. A
@@ -48,9 +53,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from backend_agent.audit.finding import Fix
 from backend_agent.audit.inference import types_in
 from backend_agent.audit.knowledge import MONGO_WRITES, SQL_BUILDERS
 from backend_agent.audit.module import Function, Module, Violation
+from backend_agent.audit.query_to_service import move_to_service
 
 _MAX_DEPTH = 8
 _EXECUTING = frozenset(
@@ -96,6 +103,8 @@ def check(module: Module) -> Iterator[Violation]:
     for handler in module.route_handlers:
         function = handler.function
         env = types_in(module, function)
+        fix: Fix | None = None
+        moved = False
         for node in module.calls_in(function):
             if not isinstance(node.func, ast.Attribute):
                 continue
@@ -113,11 +122,14 @@ def check(module: Module) -> Iterator[Violation]:
                 message = f"Route `{function.name}` queries the database through {call}"
             else:
                 continue
+            if not moved:
+                fix, moved = move_to_service(module, function), True
             yield module.violation(
                 node,
                 message,
                 "Move the query into a service function that takes the session or database "
                 "as a parameter",
+                fix,
             )
 
 
