@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from backend_agent.audit.config import AuditConfig
-from backend_agent.audit.module import Function, Module
 from backend_agent.audit.naming import module_names
+from backend_agent.audit.parsed_module import Function, ParsedModule
 
 _MAX_HOPS = 12
 _CLASS_TYPES = frozenset({"builtins.type", "typing.Type"})
@@ -37,15 +37,15 @@ class Codebase:
         names = module_names([(path, tree) for path, _, tree in files], config.root)
         self.names: dict[Path, str] = {}
         """Every file's dotted module name, parsed or not."""
-        self.checked: dict[Path, Module] = {}
+        self.checked: dict[Path, ParsedModule] = {}
         """The parsed files, by path: what the rules check."""
-        self.modules: dict[str, Module] = {}
+        self.modules: dict[str, ParsedModule] = {}
         """The parsed files by name (the first of two files with one name wins)."""
         for (path, text, tree), (name, is_package) in zip(files, names, strict=True):
             self.names[path] = name
             if tree is None:
                 continue
-            module = Module(path, name, is_package, text, tree, config, self)
+            module = ParsedModule(path, name, is_package, text, tree, config, self)
             self.checked[path] = module
             self.modules.setdefault(name, module)
         self.top_level = frozenset(name.split(".")[0] for name in self.modules)
@@ -60,7 +60,7 @@ class Codebase:
             self._memo[key] = compute()
         return self._memo[key]  # type: ignore[return-value]
 
-    def _split(self, name: str) -> tuple[Module, list[str]] | None:
+    def _split(self, name: str) -> tuple[ParsedModule, list[str]] | None:
         parts = name.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = self.modules.get(".".join(parts[:cut]))
@@ -93,14 +93,14 @@ class Codebase:
         self._resolved[name] = current
         return current
 
-    def module_of(self, name: str) -> Module | None:
+    def module_of(self, name: str) -> ParsedModule | None:
         """The codebase module a name is, or defines a symbol of (`app.db.session.engine`)."""
         if name in self.modules:
             return self.modules[name]
         split = self._split(name)
         return split[0] if split is not None and len(split[1]) == 1 else None
 
-    def definition(self, name: str) -> tuple[Module, ast.AST] | None:
+    def definition(self, name: str) -> tuple[ParsedModule, ast.AST] | None:
         """The module and node defining a resolved project name (function, class or value)."""
         split = self._split(self.resolve(name))
         if split is None:
@@ -116,7 +116,7 @@ class Codebase:
         )
         return None if found is None else (module, found)
 
-    def function(self, name: str) -> tuple[Module, Function] | None:
+    def function(self, name: str) -> tuple[ParsedModule, Function] | None:
         """The project function a qualified name resolves to, if any."""
         found = self.definition(name)
         if found is not None and isinstance(found[1], ast.FunctionDef | ast.AsyncFunctionDef):
@@ -149,7 +149,7 @@ class Codebase:
                 return True
         return False
 
-    def class_of_alias(self, module: Module, value: ast.expr) -> str | None:
+    def class_of_alias(self, module: ParsedModule, value: ast.expr) -> str | None:
         """The class a module-level value names: `Router = APIRouter`, or a class factory
         `APIRouter = get_router_class(...)` whose return type is `type[X]`."""
         if isinstance(value, ast.Name | ast.Attribute):

@@ -9,7 +9,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from backend_agent.audit.module import Function
+from backend_agent.audit.parsed_module import Function
 
 Loop = ast.For | ast.AsyncFor | ast.While
 _TRANSACTION_METHODS = frozenset({"start_transaction", "transaction", "begin", "with_transaction"})

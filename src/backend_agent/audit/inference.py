@@ -20,12 +20,12 @@ from backend_agent.audit.knowledge import (
     OPTIONAL,
     DbType,
 )
-from backend_agent.audit.module import Function, Module, parameters
+from backend_agent.audit.parsed_module import Function, ParsedModule, parameters
 
 _MAX_DEPTH = 8
 
 
-def annotation_type(module: Module, node: ast.expr | None, depth: int = 0) -> DbType | None:
+def annotation_type(module: ParsedModule, node: ast.expr | None, depth: int = 0) -> DbType | None:
     """The database type an annotation names, looking through aliases, Optional and Annotated.
 
     Args:
@@ -71,7 +71,7 @@ def annotation_type(module: Module, node: ast.expr | None, depth: int = 0) -> Db
     return None
 
 
-def provider_type(module: Module, default: ast.expr | None, depth: int = 0) -> DbType | None:
+def provider_type(module: ParsedModule, default: ast.expr | None, depth: int = 0) -> DbType | None:
     """The type a `Depends(provider)` default yields, from the provider's annotation or body."""
     if not (
         isinstance(default, ast.Call) and default.args and module.resolve(default.func) in DEPENDS
@@ -99,7 +99,7 @@ def provider_type(module: Module, default: ast.expr | None, depth: int = 0) -> D
 class TypeEnv:
     """Database types of the names in one function."""
 
-    def __init__(self, module: Module, function: Function | None) -> None:
+    def __init__(self, module: ParsedModule, function: Function | None) -> None:
         """Collect types from parameters, `with` targets and assignments (none at module level)."""
         self.module = module
         self.names: dict[str, DbType] = {}
@@ -198,7 +198,7 @@ def _member(base: DbType | None) -> DbType | None:
     return None
 
 
-def global_type(module: Module, node: ast.expr, depth: int = 0) -> DbType | None:
+def global_type(module: ParsedModule, node: ast.expr, depth: int = 0) -> DbType | None:
     """The type of a project-level name (`SessionLocal = sessionmaker(...)`, `engine = ...`)."""
     if depth > _MAX_DEPTH or not isinstance(node, ast.Name | ast.Attribute):
         return None
@@ -217,7 +217,7 @@ def global_type(module: Module, node: ast.expr, depth: int = 0) -> DbType | None
     return None
 
 
-def class_attributes(module: Module, owner: ast.ClassDef) -> dict[str, DbType]:
+def class_attributes(module: ParsedModule, owner: ast.ClassDef) -> dict[str, DbType]:
     """Database types of a class's attributes: `session: Session` in the body, or
     `self.session = session` in a method whose parameter is typed."""
 
@@ -254,6 +254,6 @@ def class_attributes(module: Module, owner: ast.ClassDef) -> dict[str, DbType]:
     return module.codebase.memo("attributes", owner, collect)
 
 
-def types_in(module: Module, function: Function) -> TypeEnv:
+def types_in(module: ParsedModule, function: Function) -> TypeEnv:
     """The type environment of a function, worked out once per run."""
     return module.codebase.memo("types", function, lambda: TypeEnv(module, function))

@@ -12,13 +12,13 @@ from __future__ import annotations
 import ast
 
 from backend_agent.audit.finding import Applicability, Edit, Finding, Fix
-from backend_agent.audit.module import Module
+from backend_agent.audit.parsed_module import ParsedModule
 
 _GET_LOGGER = "logging.getLogger"
 _LOGGER = "logger"
 
 
-def logger_fix(module: Module, finding: Finding) -> Fix | None:
+def logger_fix(module: ParsedModule, finding: Finding) -> Fix | None:
     """The fix for a T201 finding in `module`, or None when its meaning would be unsure.
 
     No fix for `print(..., file=/sep=/end=)` or starred arguments (the log line would
@@ -43,7 +43,7 @@ def logger_fix(module: Module, finding: Finding) -> Fix | None:
     return Fix(Applicability.UNSAFE, tuple(edits))
 
 
-def _print_at(module: Module, finding: Finding) -> ast.Call | None:
+def _print_at(module: ParsedModule, finding: Finding) -> ast.Call | None:
     for calls in module.calls.values():
         for call in calls:
             if (
@@ -55,14 +55,14 @@ def _print_at(module: Module, finding: Finding) -> ast.Call | None:
     return None
 
 
-def _existing_logger(module: Module) -> str | None:
+def _existing_logger(module: ParsedModule) -> str | None:
     for name, value in module.assignments.items():
         if isinstance(value, ast.Call) and module.resolve(value.func) == _GET_LOGGER:
             return name
     return None
 
 
-def _define_logger(module: Module) -> Edit | None:
+def _define_logger(module: ParsedModule) -> Edit | None:
     """`logger = logging.getLogger(__name__)` after the module's imports (and the import)."""
     taken = module.imports.keys() | module.assignments.keys() | module.functions.keys()
     if _LOGGER in taken or _LOGGER in module.classes:
@@ -82,7 +82,7 @@ def _define_logger(module: Module) -> Edit | None:
     return Edit(anchor + 1, 1, anchor + 1, 1, content)
 
 
-def _log_call(module: Module, name: str, call: ast.Call) -> str:
+def _log_call(module: ParsedModule, name: str, call: ast.Call) -> str:
     arguments = [module.source(argument) for argument in call.args]
     if not arguments:
         return f'{name}.info("")'

@@ -18,13 +18,13 @@ import builtins
 from backend_agent.audit.annotations import unwrap_annotated
 from backend_agent.audit.finding import Applicability, Edit, Fix
 from backend_agent.audit.knowledge import WEB_FRAMEWORKS
-from backend_agent.audit.module import Function, Module, parameters
+from backend_agent.audit.parsed_module import Function, ParsedModule, parameters
 
 _BUILTINS = frozenset(dir(builtins))
 _INDENT = "    "
 
 
-def move_to_service(module: Module, handler: Function) -> Fix | None:
+def move_to_service(module: ParsedModule, handler: Function) -> Fix | None:
     """The fix for a handler's database calls, or None when the move is not certain."""
     service = _service_module(module)
     body = _moved_statements(handler)
@@ -79,7 +79,7 @@ def move_to_service(module: Module, handler: Function) -> Fix | None:
     return Fix(Applicability.UNSAFE, tuple(route_edits), ((service.path, tuple(service_edits)),))
 
 
-def _service_module(module: Module) -> Module | None:
+def _service_module(module: ParsedModule) -> ParsedModule | None:
     """`app/services/users.py` for `app/api/routes/users.py`; `orders/service.py` for
     `orders/views.py`."""
     package, _, last = module.name.rpartition(".")
@@ -106,7 +106,7 @@ def _moved_statements(handler: Function) -> list[ast.stmt]:
     return body
 
 
-def _indent(module: Module, body: list[ast.stmt]) -> str:
+def _indent(module: ParsedModule, body: list[ast.stmt]) -> str:
     line = module.lines[body[0].lineno - 1]
     return line[: len(line) - len(line.lstrip())]
 
@@ -128,7 +128,9 @@ def _free_names(body: list[ast.stmt]) -> set[str]:
     return loaded - bound - _BUILTINS
 
 
-def _service_type(module: Module, annotation: ast.expr | None, needs: dict[str, str]) -> str | None:
+def _service_type(
+    module: ParsedModule, annotation: ast.expr | None, needs: dict[str, str]
+) -> str | None:
     """How the service annotates a parameter: the type behind `Annotated[...]` or an alias
     such as `SessionDep`; "" when it has none; None when it is an HTTP type."""
     if annotation is None:
@@ -145,7 +147,7 @@ def _service_type(module: Module, annotation: ast.expr | None, needs: dict[str, 
     return owner.source(node)
 
 
-def _names_of(owner: Module, node: ast.expr, needs: dict[str, str]) -> set[str] | None:
+def _names_of(owner: ParsedModule, node: ast.expr, needs: dict[str, str]) -> set[str] | None:
     """Add what the names in a type expression are bound to; None for HTTP or local names."""
     names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - _BUILTINS
     for name in names:
@@ -158,7 +160,7 @@ def _names_of(owner: Module, node: ast.expr, needs: dict[str, str]) -> set[str] 
     return names
 
 
-def _import_lines(service: Module, needs: dict[str, str]) -> list[str] | None:
+def _import_lines(service: ParsedModule, needs: dict[str, str]) -> list[str] | None:
     """Import lines the service lacks; None when one of the names means something else there."""
     lines = []
     for name, qualified in sorted(needs.items()):
@@ -179,7 +181,7 @@ def _import_lines(service: Module, needs: dict[str, str]) -> list[str] | None:
     return sorted(lines)
 
 
-def _service_alias(module: Module, service: Module) -> tuple[str, str] | None:
+def _service_alias(module: ParsedModule, service: ParsedModule) -> tuple[str, str] | None:
     """(name the route calls the service by, import line to add or "")."""
     for local, qualified in module.imports.items():
         if qualified == service.name:
@@ -192,13 +194,13 @@ def _service_alias(module: Module, service: Module) -> tuple[str, str] | None:
     return None
 
 
-def _after_imports(module: Module, content: str) -> Edit:
+def _after_imports(module: ParsedModule, content: str) -> Edit:
     imports = [s for s in module.tree.body if isinstance(s, ast.Import | ast.ImportFrom)]
     line = (imports[-1].end_lineno or imports[-1].lineno) + 1 if imports else 1
     return Edit(line, 1, line, 1, content)
 
 
-def _at_end(module: Module, function: str) -> Edit:
+def _at_end(module: ParsedModule, function: str) -> Edit:
     """The function appended after the module's last line, two blank lines above it."""
     lines = module.lines
     last = len(lines)

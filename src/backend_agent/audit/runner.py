@@ -18,8 +18,8 @@ from backend_agent.audit.config import AuditConfig, load_config
 from backend_agent.audit.discovery import discover
 from backend_agent.audit.finding import Applicability, Finding, Fix
 from backend_agent.audit.fixes import apply_verified
-from backend_agent.audit.module import Module, relative_path
 from backend_agent.audit.noqa import apply_noqa
+from backend_agent.audit.parsed_module import ParsedModule, relative_path
 from backend_agent.audit.parsing import parse_source
 from backend_agent.audit.print_to_logger import logger_fix
 from backend_agent.audit.registry import RULES, SYNTAX_ERROR
@@ -204,7 +204,7 @@ def _unread_warnings(
     return tuple(warnings)
 
 
-def _check_module(module: Module, config: AuditConfig) -> list[Finding]:
+def _check_module(module: ParsedModule, config: AuditConfig) -> list[Finding]:
     ignored = config.ignored_in(module.relative)
 
     def enabled(code: str) -> bool:

@@ -6,7 +6,7 @@ import ast
 import re
 
 from backend_agent.audit.knowledge import GETENV, SECRET_WRAPPERS
-from backend_agent.audit.module import Module
+from backend_agent.audit.parsed_module import ParsedModule
 
 SECRET_WORDS = frozenset(
     {
@@ -113,7 +113,7 @@ def credentials(text: str) -> str | None:
     return text[: match.start("password")] + "***" + text[match.end("password") :]
 
 
-def literal_default(module: Module, value: ast.expr | None) -> ast.Constant | None:
+def literal_default(module: ParsedModule, value: ast.expr | None) -> ast.Constant | None:
     """The non-empty string literal a default is, or wraps (`SecretStr("...")`, `Field("...")`)."""
     if isinstance(value, ast.Call) and module.resolve(value.func) in SECRET_WRAPPERS:
         keyword = next((k.value for k in value.keywords if k.arg == "default"), None)
@@ -123,7 +123,7 @@ def literal_default(module: Module, value: ast.expr | None) -> ast.Constant | No
     return None
 
 
-def getenv_fallback(module: Module, call: ast.Call) -> tuple[str, ast.Constant] | None:
+def getenv_fallback(module: ParsedModule, call: ast.Call) -> tuple[str, ast.Constant] | None:
     """(variable name, literal fallback) of `os.getenv("NAME", "fallback")` and friends."""
     if len(call.args) < 2 or module.resolve(call.func) not in GETENV:
         return None
@@ -135,7 +135,7 @@ def getenv_fallback(module: Module, call: ast.Call) -> tuple[str, ast.Constant] 
     return None
 
 
-def assignments(module: Module) -> list[tuple[str, ast.expr, ast.stmt, ast.ClassDef | None]]:
+def assignments(module: ParsedModule) -> list[tuple[str, ast.expr, ast.stmt, ast.ClassDef | None]]:
     """Module- and class-level `name = value` with a value: (name, value, statement, class)."""
     found: list[tuple[str, ast.expr, ast.stmt, ast.ClassDef | None]] = []
     scopes: list[tuple[list[ast.stmt], ast.ClassDef | None]] = [(module.tree.body, None)]

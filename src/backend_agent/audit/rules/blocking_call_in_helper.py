@@ -37,11 +37,11 @@ import ast
 from collections.abc import Iterator
 
 from backend_agent.audit.knowledge import BLOCKING_CALLS
-from backend_agent.audit.module import Function, Module, Violation
+from backend_agent.audit.parsed_module import Function, ParsedModule, Violation
 from backend_agent.audit.rules.sync_db_in_async import blocking_db_calls
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report calls from coroutines to project helpers that block."""
     codebase = module.codebase
     if module.is_test or module.is_script:
@@ -67,11 +67,11 @@ def check(module: Module) -> Iterator[Violation]:
                 )
 
 
-def _first_blocking(owner: Module, helper: Function) -> str | None:
+def _first_blocking(owner: ParsedModule, helper: Function) -> str | None:
     return owner.codebase.memo("blocks", helper, lambda: _blocking(owner, helper))
 
 
-def _blocking(owner: Module, helper: Function) -> str | None:
+def _blocking(owner: ParsedModule, helper: Function) -> str | None:
     result = None
     for node in owner.calls_in(helper):
         name = owner.resolve(node.func)

@@ -46,11 +46,11 @@ from collections.abc import Iterator
 
 from backend_agent.audit.finding import Applicability, Edit, Fix
 from backend_agent.audit.flow import call_statement
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 from backend_agent.audit.rules._commits import commits, has_commit, owns_lines
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report commits in `finally` blocks."""
     if module.is_test or not has_commit(module):
         return
@@ -85,7 +85,7 @@ def _records_its_own_writes(node: ast.Try, commit: ast.Call) -> bool:
     return False
 
 
-def _move_into_try(module: Module, node: ast.Try, call: ast.Call) -> Fix | None:
+def _move_into_try(module: ParsedModule, node: ast.Try, call: ast.Call) -> Fix | None:
     statement = next((s for s in node.finalbody if call_statement(s, call)), None)
     last = node.body[-1]
     if (
@@ -114,7 +114,7 @@ def _move_into_try(module: Module, node: ast.Try, call: ast.Call) -> Fix | None:
     return Fix(Applicability.UNSAFE, (insert, remove))
 
 
-def _finally_line(module: Module, below: int) -> int | None:
+def _finally_line(module: ParsedModule, below: int) -> int | None:
     for number in range(below - 1, 0, -1):
         text = module.lines[number - 1].strip()
         if text.startswith("finally"):

@@ -45,7 +45,7 @@ from collections.abc import Iterator
 
 from backend_agent.audit.finding import Applicability, Edit, Fix
 from backend_agent.audit.flow import Loop, call_statement
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 from backend_agent.audit.rules._commits import (
     commits,
     has_commit,
@@ -57,7 +57,7 @@ from backend_agent.audit.rules._commits import (
 _BATCH = re.compile(r"batch|chunk", re.IGNORECASE)
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report commits inside loop bodies."""
     if module.is_test or not has_commit(module) or is_script(module):
         return
@@ -89,7 +89,7 @@ def _over_batches(loop: Loop) -> bool:
     )
 
 
-def _move_after(module: Module, loop: Loop, call: ast.Call) -> Fix | None:
+def _move_after(module: ParsedModule, loop: Loop, call: ast.Call) -> Fix | None:
     """Dedent the loop's last statement so it runs once, after the loop."""
     statement = loop.body[-1]
     if (

@@ -29,7 +29,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 from backend_agent.audit.rules._secret_patterns import (
     assignments,
     credentials,
@@ -39,7 +39,7 @@ from backend_agent.audit.rules._secret_patterns import (
 )
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report URLs with passwords in literals that BA301/BA302 do not cover."""
     if module.is_test or not mentions_credentials(module.text):
         return

@@ -56,7 +56,7 @@ from collections.abc import Iterator
 from backend_agent.audit.finding import Fix
 from backend_agent.audit.inference import types_in
 from backend_agent.audit.knowledge import MONGO_WRITES, SQL_BUILDERS
-from backend_agent.audit.module import Function, Module, Violation
+from backend_agent.audit.parsed_module import Function, ParsedModule, Violation
 from backend_agent.audit.query_to_service import move_to_service
 
 _MAX_DEPTH = 8
@@ -98,7 +98,7 @@ _STATE_METHODS = MONGO_WRITES | frozenset(
 )
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report database calls made directly in route handlers."""
     for handler in module.route_handlers:
         function = handler.function
@@ -133,7 +133,7 @@ def check(module: Module) -> Iterator[Violation]:
             )
 
 
-def _is_statement(module: Module, function: Function, node: ast.expr, depth: int = 0) -> bool:
+def _is_statement(module: ParsedModule, function: Function, node: ast.expr, depth: int = 0) -> bool:
     """A SQL statement: `select(...)`, a chain on one (`.where(...).limit(...)`), or a local
     name bound to one."""
     if depth > _MAX_DEPTH:

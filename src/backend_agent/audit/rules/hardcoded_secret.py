@@ -44,7 +44,7 @@ from collections.abc import Iterator
 
 from backend_agent.audit.finding import Applicability, Edit, Fix
 from backend_agent.audit.knowledge import ENUM_BASES, SETTINGS_BASES
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 from backend_agent.audit.rules._secret_patterns import (
     assignments,
     credentials,
@@ -54,7 +54,7 @@ from backend_agent.audit.rules._secret_patterns import (
 )
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report secret literals assigned at module and class level."""
     if module.is_test:
         return
@@ -79,7 +79,7 @@ def check(module: Module) -> Iterator[Violation]:
         yield module.violation(literal, message, fix_title, fix)
 
 
-def _derives(module: Module, owner: ast.ClassDef, bases: frozenset[str]) -> bool:
+def _derives(module: ParsedModule, owner: ast.ClassDef, bases: frozenset[str]) -> bool:
     for base in owner.bases:
         name = module.resolve(base)
         if name is not None and module.codebase.is_subclass(name, bases):
@@ -87,7 +87,7 @@ def _derives(module: Module, owner: ast.ClassDef, bases: frozenset[str]) -> bool
     return False
 
 
-def _remove_default(module: Module, statement: ast.stmt) -> Fix | None:
+def _remove_default(module: ParsedModule, statement: ast.stmt) -> Fix | None:
     if not isinstance(statement, ast.AnnAssign) or statement.value is None:
         return None
     annotation, value = statement.annotation, statement.value

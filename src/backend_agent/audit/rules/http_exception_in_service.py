@@ -44,7 +44,7 @@ import ast
 from collections.abc import Iterator
 
 from backend_agent.audit.knowledge import HTTP_EXCEPTIONS, WEB_FRAMEWORKS
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 
 _UTILITIES = (
     "fastapi.concurrency.",
@@ -55,7 +55,7 @@ _UTILITIES = (
 _FIX_TITLE = "Raise a domain error and map it to an HTTP response in the API layer"
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report web-framework imports and HTTP exceptions raised in services."""
     if module.layer != "services":
         return

@@ -33,10 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report imports of higher layers."""
     layer = module.layer
     if layer is None:
@@ -64,7 +64,7 @@ def check(module: Module) -> Iterator[Violation]:
                 break
 
 
-def _same_layer_folder(module: Module, other: Module) -> bool:
+def _same_layer_folder(module: ParsedModule, other: ParsedModule) -> bool:
     """Two modules of one folder named after a layer (`service/models.py`, `service/enums.py`)."""
     folder = module.name.rsplit(".", 1)[0]
     return (

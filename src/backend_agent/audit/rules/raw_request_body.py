@@ -41,7 +41,7 @@ from collections.abc import Iterator
 
 from backend_agent.audit.annotations import is_container, is_untyped, unwrap_annotated
 from backend_agent.audit.knowledge import DEPENDS, RAW_BODY_METHODS, REQUEST_TYPES
-from backend_agent.audit.module import Function, Module, Violation, parameters
+from backend_agent.audit.parsed_module import Function, ParsedModule, Violation, parameters
 
 _BODY = frozenset({"fastapi.Body", "fastapi.params.Body"})
 _FIX_TITLE = "Declare a Pydantic model parameter; FastAPI validates and documents it"
@@ -49,7 +49,7 @@ _VALIDATING = ("model_validate", "validate", "parse_obj", "parse_raw")
 _VERIFYING = ("verify", "signature", "hmac", "construct_event", "unwrap")
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report raw body reads and untyped body parameters in route handlers."""
     for handler in module.route_handlers:
         function = handler.function
@@ -82,7 +82,7 @@ def check(module: Module) -> Iterator[Violation]:
             yield from _raw_reads(module, function, requests)
 
 
-def _raw_reads(module: Module, function: Function, requests: set[str]) -> Iterator[Violation]:
+def _raw_reads(module: ParsedModule, function: Function, requests: set[str]) -> Iterator[Violation]:
     for node in module.calls_in(function):
         if (
             isinstance(node.func, ast.Attribute)
@@ -98,7 +98,7 @@ def _raw_reads(module: Module, function: Function, requests: set[str]) -> Iterat
             )
 
 
-def _checked_at_once(module: Module, function: Function, read: ast.Call) -> bool:
+def _checked_at_once(module: ParsedModule, function: Function, read: ast.Call) -> bool:
     """The body goes straight into a model or a signature check, or is read and dropped.
 
     `Form.model_validate(await request.json())`, `data = await request.form()` then
@@ -135,7 +135,7 @@ def _arguments(call: ast.Call) -> list[ast.expr]:
     return [*call.args, *(keyword.value for keyword in call.keywords)]
 
 
-def _checks(module: Module, call: ast.Call) -> bool:
+def _checks(module: ParsedModule, call: ast.Call) -> bool:
     """A call that validates data with a model or verifies a signature, by its name
     (`Form.model_validate`, `validate_event`, `hmac.new`, `verify_signature`)."""
     name = call.func.attr if isinstance(call.func, ast.Attribute) else None

@@ -42,12 +42,12 @@ from collections.abc import Iterator
 
 from backend_agent.audit.annotations import is_untyped
 from backend_agent.audit.knowledge import REQUEST_TYPES, RESPONSE_TYPES
-from backend_agent.audit.module import Function, Module, Violation, parameters
+from backend_agent.audit.parsed_module import Function, ParsedModule, Violation, parameters
 
 _DECLARING = frozenset({"response_model", "response_class"})
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report handlers that return undeclared data."""
     for handler in module.route_handlers:
         keywords = {k.arg: k.value for k in handler.decorator.keywords if k.arg in _DECLARING}
@@ -96,7 +96,7 @@ def _names(target: ast.expr, name: str) -> bool:
     return isinstance(target, ast.Name) and target.id == name
 
 
-def _is_response(module: Module, function: Function, value: ast.expr) -> bool:
+def _is_response(module: ParsedModule, function: Function, value: ast.expr) -> bool:
     """A `Response` built in place, a local name bound to one, or what a call handed the
     `Request` returns (`handler.handle(request)`: another ASGI handler answers)."""
     if isinstance(value, ast.Name):

@@ -41,10 +41,10 @@ from collections.abc import Iterator
 
 from backend_agent.audit.inference import TypeEnv, types_in
 from backend_agent.audit.knowledge import CREATED_KINDS, DB_TYPES, FACTORIES
-from backend_agent.audit.module import Function, Module, Violation, parameters
+from backend_agent.audit.parsed_module import Function, ParsedModule, Violation, parameters
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report database objects created in handlers and services."""
     if module.is_test:
         return
@@ -69,7 +69,9 @@ def check(module: Module) -> Iterator[Violation]:
                 )
 
 
-def _created(module: Module, env: TypeEnv, call: ast.Call, function: Function | None) -> str | None:
+def _created(
+    module: ParsedModule, env: TypeEnv, call: ast.Call, function: Function | None
+) -> str | None:
     received = (
         function is not None
         and isinstance(call.func, ast.Name)

@@ -86,7 +86,7 @@ def parameters(function: Function) -> Iterator[tuple[ast.arg, ast.expr | None]]:
     yield from zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
 
 
-class Module:
+class ParsedModule:
     """A parsed file with its symbol tables; rules read it, never change it."""
 
     def __init__(
