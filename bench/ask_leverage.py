@@ -4,9 +4,10 @@ Run: `python bench/ask_leverage.py [--verify]`. Replays two scripted sessions th
 real SDK and our tools on a fresh project (the same sessions as tests/agent/scripts.py):
 1. "Create a FastAPI route for creating users in PostgreSQL with validation";
 2. "Add MongoDB integration for storing user preferences" (documents in MongoDB, one per user).
-"Landed" is the size of every file created or changed; "added" counts only the bytes of
-added lines. With --verify each run is verified on throwaway databases (slower).
-Figures only; nothing asserts on them.
+"Added" counts the bytes of the lines the run added or rewrote (the diff): the figure `ask`
+prints. "Whole files" is the size of every file touched, the figure it used to print. With
+--verify each run is verified on throwaway databases (slower). Figures only; nothing
+asserts on them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from agents import set_tracing_disabled
 from agents.testing import ScriptedModel
 
 from backend_agent import operations
-from backend_agent.agent.session import AskResult, run_ask
+from backend_agent.agent.run import run_ask
+from backend_agent.agent.verdict import AskResult
 from backend_agent.verify import StepResult, VerifyResult
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the sessions live in tests/
@@ -38,13 +40,8 @@ def _not_verified(root: Path) -> VerifyResult:
     return VerifyResult(str(root), [StepResult("skipped", True, 0.0, "not verified (--verify)")])
 
 
-def _added_bytes(result: AskResult) -> int:
-    return sum(
-        len(line.encode("utf-8")) - 1
-        for change in result.changes
-        for line in change.diff().splitlines(keepends=True)
-        if line.startswith("+") and not line.startswith("+++")
-    )
+def _whole_files(result: AskResult) -> int:
+    return sum(len(change.after) for change in result.changes if change.after is not None)
 
 
 def main() -> None:
@@ -55,7 +52,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         project = Path(scratch) / "proj"
         operations.new_project(project)
-        header = f"{'request':<74} {'args B':>7} {'landed B':>9} {'added B':>8} {'x':>6} verified"
+        header = f"{'request':<74} {'args B':>7} {'added B':>8} {'x':>5} {'files B':>8} verified"
         print(header)
         for request, steps in SESSIONS:
             result = run_ask(
@@ -64,11 +61,11 @@ def main() -> None:
                 model=ScriptedModel(steps),
                 verifier=None if args.verify else _not_verified,
             )
-            ratio = result.code_bytes / max(result.tool_argument_bytes, 1)
+            ratio = result.added_bytes / max(result.tool_argument_bytes, 1)
             verdict = "yes" if args.verify and result.ok else "no" if args.verify else "-"
             print(
-                f"{request:<74} {result.tool_argument_bytes:>7} {result.code_bytes:>9} "
-                f"{_added_bytes(result):>8} {ratio:>6.0f} {verdict} ({result.turns} turns, "
+                f"{request:<74} {result.tool_argument_bytes:>7} {result.added_bytes:>8} "
+                f"{ratio:>5.0f} {_whole_files(result):>8} {verdict} ({result.turns} turns, "
                 f"{result.verify_runs} verify runs)"
             )
 

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backend_agent import operations
-from backend_agent.errors import ProjectError
-from backend_agent.write import HISTORY_DIR, JOURNAL
+from backend_agent.errors import ProjectBusyError, ProjectError
+from backend_agent.write import HISTORY_DIR, JOURNAL, project_lock
 from tests.helpers import snapshot
 
 MYPY_CACHE = Path(__file__).parent.parent / ".mypy_cache" / "merged-projects"
@@ -162,7 +164,7 @@ def test_a_failure_while_swapping_files_in_restores_everything(
             raise OSError("disk full")
         real_replace(source, target)
 
-    monkeypatch.setattr("backend_agent.write.os.replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         operations.add_resource(shop_copy, "Tag", ["label:str"])
     monkeypatch.undo()
@@ -174,8 +176,6 @@ KILLED_COMMAND = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from backend_agent import operations
-    import backend_agent.write as write
-
     real_replace = os.replace
     calls = 0
 
@@ -186,7 +186,7 @@ KILLED_COMMAND = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
         real_replace(source, target)
 
-    write.os.replace = replace_then_die
+    os.replace = replace_then_die
     operations.add_resource(Path(sys.argv[1]), "Tag", ["label:str", "weight:int:default=1"])
     """
 )
@@ -220,3 +220,65 @@ def test_undo_does_not_overwrite_edits_made_after_the_command(shop_copy: Path) -
     assert project_state(shop_copy) == before
     operations.undo(shop_copy, force=True)
     assert not service.exists()
+
+
+def _cli(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "backend_agent", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_commands_at_once_lose_nothing(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    operations.new_project(project)
+    running = [
+        _cli("add", "resource", name, "name:str", "-p", str(project)) for name in ("Alpha", "Beta")
+    ]
+    for process in running:
+        _out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    blueprint = (project / "backend.toml").read_text()
+    assert "[resources.Alpha]" in blueprint and "[resources.Beta]" in blueprint
+    assert (project / "app/services/alphas.py").is_file()
+    assert (project / "app/services/betas.py").is_file()
+    migrations = sorted(path.name for path in (project / "migrations/versions").glob("0*.py"))
+    assert [name[:4] for name in migrations] == ["0001", "0002"]
+    assert {name.split("_create_table_")[1] for name in migrations} == {"alphas.py", "betas.py"}
+
+
+def test_a_command_waits_for_the_one_changing_the_project(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    operations.new_project(project)
+    with project_lock(project, "add resource Slow"):
+        waiting = _cli("add", "resource", "Tag", "label:str", "-p", str(project))
+        time.sleep(1.0)
+        assert waiting.poll() is None  # it waits instead of working from stale state
+    _out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    assert (project / "app/services/tags.py").is_file()
+
+
+def test_a_command_refuses_in_one_line_when_the_project_stays_busy(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    operations.new_project(project)
+    refused: list[BaseException] = []
+
+    def second_command() -> None:
+        try:
+            with project_lock(project, "add resource Other", wait=0.2):
+                pass
+        except ProjectBusyError as error:
+            refused.append(error)
+
+    with project_lock(project, "ask 'Add tags'"):
+        other = threading.Thread(target=second_command)
+        other.start()
+        other.join()
+    assert len(refused) == 1
+    message = str(refused[0])
+    assert "\n" not in message
+    assert f"(`ask 'Add tags'`, process {os.getpid()}) is changing {project}" in message
+    assert "run this again when it has finished" in message

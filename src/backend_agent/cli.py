@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -307,8 +308,8 @@ def apply(
     _report(operations.apply(project, dry_run=dry_run, backfill=backfill, conflict_mode=conflicts))
 
 
-@app.command()
-def undo(
+@app.command("undo")
+def undo_command(
     project: ProjectOption = Path(),
     force: Annotated[
         bool, typer.Option(help="Undo even over files you edited since that command.")
@@ -321,8 +322,8 @@ def undo(
     console.print(f"undid [bold]{command}[/]: restored {len(paths)} files")
 
 
-@app.command()
-def verify(
+@app.command("verify")
+def verify_command(
     directory: Annotated[Path, typer.Argument(help="The project to verify.")] = Path(),
     database_url: Annotated[
         str | None,
@@ -341,10 +342,15 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run ruff, mypy --strict, the auditor, migrations and the tests on real databases."""
-    from backend_agent.report import print_verification
-    from backend_agent.verify import verify as run_verify
+    from backend_agent.report import print_verification, verify_live
+    from backend_agent.verify import verify
 
-    result = run_verify(directory, database_url=database_url, mongodb_url=mongodb_url)
+    result = verify_live(
+        err_console,
+        lambda steps: verify(
+            directory, database_url=database_url, mongodb_url=mongodb_url, progress=steps
+        ),
+    )
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))  # noqa: T201 - machine output on stdout
     else:
@@ -358,9 +364,8 @@ def dev(
     port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
 ) -> None:
     """Start local databases, apply migrations and run the app with reload; Ctrl-C stops all."""
-    from backend_agent import serve
-
-    with serve.local_databases(directory, database="dev") as environment:
+    with ExitStack() as stack:
+        environment = _start_databases(stack, directory, "dev")
         _run_app(directory, environment, port=port, reload=True)
 
 
@@ -375,24 +380,33 @@ def demo(
     port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
 ) -> None:
     """Generate the reference backend, verify it on local databases, then serve it."""
-    from backend_agent import operations, reference, serve
+    from backend_agent import operations, reference
     from backend_agent.blueprint import BLUEPRINT_FILE
-    from backend_agent.report import print_verification
-    from backend_agent.verify import verify as run_verify
+    from backend_agent.report import print_verification, verify_live
+    from backend_agent.verify import verify
 
     if (directory / BLUEPRINT_FILE).is_file():
         console.print(f"using the project already in {directory}")
     else:
         operations.new_project(directory, blueprint=Path(str(reference.BLUEPRINT)))
         console.print(f"generated the reference backend in [bold]{directory}[/]")
-    result = run_verify(directory)
+    result = verify_live(err_console, lambda steps: verify(directory, progress=steps))
     print_verification(console, result, title=f"verify {result.project}")
     if not result.ok:
         raise typer.Exit(1)
     if no_serve:
         return
-    with serve.local_databases(directory, database="demo") as environment:
+    with ExitStack() as stack:
+        environment = _start_databases(stack, directory, "demo")
         _run_app(directory, environment, port=port, reload=False)
+
+
+def _start_databases(stack: ExitStack, directory: Path, database: str) -> LocalEnvironment:
+    """Start the databases (kept until `stack` closes), with a spinner on a terminal."""
+    from backend_agent import serve
+
+    with err_console.status("starting local databases and applying migrations"):
+        return stack.enter_context(serve.local_databases(directory, database=database))
 
 
 # Registered here so `--help` lists them after the generator's commands.

@@ -27,3 +27,11 @@ class ProjectError(BackendAgentError):
 
 class ServiceError(BackendAgentError):
     """A local database server could not be started, reached or stopped."""
+
+
+class ProjectBusyError(ProjectError):
+    """Another backend-agent command is changing the same project right now."""
+
+
+class ModelServerError(BackendAgentError):
+    """The model server failed or answered something that is not a model response."""

@@ -6,13 +6,16 @@ to `write`, so dry-run, merge and undo behave the same whatever called them.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from backend_agent.blueprint import (
     BLUEPRINT_FILE,
@@ -38,12 +41,27 @@ from backend_agent.write import (
     apply_changes,
     conflicts,
     plan_changes,
+    project_lock,
     recover,
+    undo_last,
 )
-from backend_agent.write import undo as undo_changes
 
 CONFLICT_MODES = ("stop", "markers")
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_writer(operation: Callable[Concatenate[Path, P], R]) -> Callable[Concatenate[Path, P], R]:
+    """Hold the project's lock from loading the blueprint to writing the last file."""
+
+    @functools.wraps(operation)
+    def locked(root: Path, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with project_lock(root, operation.__name__.replace("_", " ")):
+            return operation(root, *args, **kwargs)
+
+    return locked
 
 
 @dataclass
@@ -65,6 +83,7 @@ class Outcome:
         return conflicts(self.changes)
 
 
+@_one_writer
 def new_project(
     target: Path,
     *,
@@ -110,6 +129,7 @@ def new_project(
     return outcome
 
 
+@_one_writer
 def add_resource(
     root: Path,
     name: str,
@@ -129,6 +149,7 @@ def add_resource(
     )
 
 
+@_one_writer
 def add_agent(
     root: Path,
     name: str,
@@ -147,6 +168,7 @@ def add_agent(
     )
 
 
+@_one_writer
 def add_field(
     root: Path,
     resource: str,
@@ -170,6 +192,7 @@ def add_field(
     )
 
 
+@_one_writer
 def remove_field(
     root: Path, resource: str, name: str, *, dry_run: bool = False, conflict_mode: str = "stop"
 ) -> Outcome:
@@ -184,6 +207,7 @@ def remove_field(
     )
 
 
+@_one_writer
 def remove_resource(
     root: Path, name: str, *, dry_run: bool = False, conflict_mode: str = "stop"
 ) -> Outcome:
@@ -198,6 +222,7 @@ def remove_resource(
     )
 
 
+@_one_writer
 def change_operations(
     root: Path,
     resource: str,
@@ -231,6 +256,7 @@ def _backfill_values(values: list[str] | None, *, resource: str | None = None) -
     return found
 
 
+@_one_writer
 def apply(
     root: Path,
     *,
@@ -253,10 +279,11 @@ def apply(
     )
 
 
+@_one_writer
 def undo(root: Path, *, force: bool = False) -> tuple[str, list[str]]:
     """Restore the project as it was before the last command (refused over later edits)."""
     load_project(root)
-    return undo_changes(root, force=force)
+    return undo_last(root, force=force)
 
 
 def _generate(

@@ -1,7 +1,9 @@
 """Prove a generated project correct: lint, types, audit, migrations and tests on real databases.
 
 Static checks run while the throwaway database starts and the tests run, so the slowest
-step (a cold mypy) overlaps with the rest.
+step (a cold mypy) overlaps with the rest. A `StepProgress` hears each step start and
+finish, so a terminal can show them live; the result also records each test's outcome,
+which lets `ask` prove that tests only grew.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
+from xml.etree import ElementTree
 
 from backend_agent.audit import run_check
 from backend_agent.blueprint import Blueprint, load_blueprint
@@ -40,6 +45,9 @@ class StepResult:
 class VerifyResult:
     project: str
     steps: list[StepResult] = field(default_factory=list)
+    tests: dict[str, str] | None = None
+    """Each test's outcome (passed, failed, error, skipped) by id, e.g.
+    `tests/test_users.py::test_create`; None when the tests did not run."""
 
     @property
     def ok(self) -> bool:
@@ -47,6 +55,22 @@ class VerifyResult:
 
     def to_dict(self) -> dict[str, object]:
         return {"project": self.project, "ok": self.ok, "steps": [asdict(s) for s in self.steps]}
+
+
+class StepProgress(Protocol):
+    """Hears verification steps as they run (from several threads at once)."""
+
+    def started(self, name: str) -> None: ...
+
+    def finished(self, step: StepResult) -> None: ...
+
+
+class _Silent:
+    def started(self, name: str) -> None:
+        pass
+
+    def finished(self, step: StepResult) -> None:
+        pass
 
 
 def project_python(root: Path) -> str:
@@ -61,6 +85,7 @@ def verify(
     database_url: str | None = None,
     mongodb_url: str | None = None,
     audit: bool = True,
+    progress: StepProgress | None = None,
 ) -> VerifyResult:
     """Run every check on the project at `root` and return one structured result.
 
@@ -71,7 +96,9 @@ def verify(
     blueprint = load_blueprint(root).blueprint
     python = project_python(root)
     result = VerifyResult(str(root))
+    watch = progress or _Silent()
     if missing := _missing_tools(python, root):
+        watch.finished(missing)
         result.steps.append(missing)
         return result
     static: list[tuple[str, list[str]]] = [
@@ -81,11 +108,13 @@ def verify(
     ]
     with ThreadPoolExecutor(max_workers=2) as pool:
         background: list[Future[StepResult]] = [
-            pool.submit(_run, label, command, root, None) for label, command in static
+            pool.submit(_run, label, command, root, None, watch) for label, command in static
         ]
         if audit:
-            background.append(pool.submit(_audit, root))
-        database_steps = _database_steps(root, python, blueprint, database_url, mongodb_url)
+            background.append(pool.submit(_audit, root, watch))
+        database_steps = _database_steps(
+            root, python, blueprint, (database_url, mongodb_url), watch, result
+        )
         result.steps = [future.result() for future in background] + database_steps
     return result
 
@@ -124,14 +153,17 @@ def _database_steps(
     root: Path,
     python: str,
     blueprint: Blueprint,
-    database_url: str | None,
-    mongodb_url: str | None,
+    urls: tuple[str | None, str | None],
+    watch: StepProgress,
+    result: VerifyResult,
 ) -> list[StepResult]:
+    database_url, mongodb_url = urls
     steps: list[StepResult] = []
     name = blueprint.project.name
     with ExitStack() as stack:
         started = time.perf_counter()
         env = {"ENVIRONMENT": "test"}
+        watch.started(DATABASES)
         try:
             if database_url is None:
                 server = stack.enter_context(local_postgres())
@@ -143,20 +175,68 @@ def _database_steps(
                 env["MONGODB_URL"] = mongodb_url
                 env["MONGODB_DATABASE"] = f"verify_{name}"
         except ServiceError as error:
-            return [StepResult("databases", False, time.perf_counter() - started, str(error))]
+            failed = StepResult(DATABASES, False, time.perf_counter() - started, str(error))
+            watch.finished(failed)
+            return [failed]
+        watch.finished(StepResult(DATABASES, True, time.perf_counter() - started, "ready"))
+        report = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "pytest.xml"
         for label, command in (
             ("alembic upgrade", [python, "-m", "alembic", "upgrade", "head"]),
             ("alembic check", [python, "-m", "alembic", "check"]),
-            ("pytest", [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]),
+            ("pytest", [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *_junit(report)]),
         ):
-            step = _run(label, command, root, env)
+            step = _run(label, command, root, env, watch)
             steps.append(step)
             if not step.ok:
                 break
+        if report.is_file():
+            result.tests = _test_outcomes(report)
     return steps
 
 
-def _run(label: str, command: list[str], root: Path, env: dict[str, str] | None) -> StepResult:
+DATABASES = "databases"
+"""A step shown while the throwaway servers start; listed in the result only if it failed."""
+
+
+def _junit(report: Path) -> list[str]:
+    """Ask pytest for a JUnit report with file paths (xunit1), to learn each test's outcome."""
+    return ["--junitxml", str(report), "-o", "junit_family=xunit1"]
+
+
+def _test_outcomes(report: Path) -> dict[str, str]:
+    """Each test's outcome by an id like `tests/test_users.py::TestX::test_create`."""
+    # Written by pytest moments ago into our own temporary folder.
+    tree = ElementTree.parse(report)  # noqa: S314
+    outcomes: dict[str, str] = {}
+    for case in tree.iter("testcase"):
+        name, classname = case.get("name", ""), case.get("classname", "")
+        file = case.get("file") or classname.replace(".", "/") + ".py"
+        module = file.removesuffix(".py").replace("/", ".")
+        inner = classname.removeprefix(module).removeprefix(".")
+        test_id = "::".join(part for part in (file, inner, name) if part)
+        tags = {child.tag for child in case}
+        outcomes[test_id] = next(
+            (tag for tag in ("error", "failure", "skipped") if tag in tags), "passed"
+        ).replace("failure", "failed")
+    return outcomes
+
+
+def _run(
+    label: str,
+    command: list[str],
+    root: Path,
+    env: dict[str, str] | None,
+    watch: StepProgress,
+) -> StepResult:
+    watch.started(label)
+    step = _run_quietly(label, command, root, env)
+    watch.finished(step)
+    return step
+
+
+def _run_quietly(
+    label: str, command: list[str], root: Path, env: dict[str, str] | None
+) -> StepResult:
     started = time.perf_counter()
     try:
         completed = subprocess.run(
@@ -193,8 +273,18 @@ def _summary(label: str, lines: list[str], ok: bool) -> str:
     )
 
 
-def _audit(root: Path) -> StepResult:
+def _audit(root: Path, watch: StepProgress) -> StepResult:
     """Our own architecture rules (ruff's rules already ran above)."""
+    watch.started(AUDIT)
+    step = _audit_quietly(root)
+    watch.finished(step)
+    return step
+
+
+AUDIT = "backend-agent check"
+
+
+def _audit_quietly(root: Path) -> StepResult:
     started = time.perf_counter()
     report = run_check([root], include_ruff=False)
     findings = report.findings
@@ -202,6 +292,4 @@ def _audit(root: Path) -> StepResult:
     output = "\n".join(
         f"{finding.path}:{finding.line}: {finding.code} {finding.message}" for finding in findings
     )
-    return StepResult(
-        "backend-agent check", not findings, time.perf_counter() - started, summary, output
-    )
+    return StepResult(AUDIT, not findings, time.perf_counter() - started, summary, output)

@@ -61,12 +61,14 @@ def test_changing_files_needs_yes_when_nobody_can_answer(
 def test_dry_run_prints_the_diff_the_table_and_the_usage(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fake_verify(root: Path, *, database_url: str | None = None) -> VerifyResult:
+    def fake_verify(root: Path, **_options: object) -> VerifyResult:
         return passing_verifier(root)
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setattr(command, "build_model", lambda name: ScriptedModel(users_session()))
-    monkeypatch.setattr("backend_agent.agent.session.verify_project", fake_verify)
+    monkeypatch.setattr(
+        command, "build_model", lambda name, call_timeout: ScriptedModel(users_session())
+    )
+    monkeypatch.setattr("backend_agent.agent.run.verify", fake_verify)
     before = tree(project)
     result = CliRunner().invoke(app, [USERS_REQUEST, "-p", str(project), "--dry-run", "--diff"])
     assert result.exit_code == 0, result.output
@@ -77,5 +79,7 @@ def test_dry_run_prints_the_diff_the_table_and_the_usage(
     assert "+++ b/app/services/users.py" in out
     assert "pytest" in out and "pass" in out
     assert "3 requests" in out and "bytes of tool arguments" in out
+    assert "bytes of code added or changed" in out
+    assert "the agent's account (its own words, not our verdict)" in out
     assert "verified: every check passed" in out
     assert tree(project) == before

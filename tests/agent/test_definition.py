@@ -14,7 +14,8 @@ from agents import FunctionTool
 from agents.testing import ScriptedModel
 
 from backend_agent.agent.engineer import build_agent
-from backend_agent.agent.instructions import INSTRUCTIONS
+from backend_agent.agent.instructions import build_instructions
+from backend_agent.blueprint.model import blueprint_from_data
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -26,14 +27,45 @@ def _golden(name: str, actual: str) -> None:
     assert actual == path.read_text()
 
 
-def test_instructions() -> None:
-    agent = build_agent(ScriptedModel([]))
-    assert agent.instructions == INSTRUCTIONS
-    _golden("instructions.md", INSTRUCTIONS)
+EMPTY = blueprint_from_data({"project": {"name": "shop", "description": "A shop."}})
+MIXED = blueprint_from_data(
+    {
+        "project": {"name": "shop", "description": "A shop."},
+        "resources": {
+            "User": {"fields": ["name:str", "email:email:unique"]},
+            "Preference": {
+                "store": "mongo",
+                "fields": ["user:ref(User):unique", "theme:str"],
+                "ops": ["read", "update"],
+            },
+        },
+        "agents": {"assistant": {"instructions": "Help.", "tools": ["User.read"]}},
+    }
+)
+MONGO_ONLY = blueprint_from_data(
+    {
+        "project": {"name": "notes"},
+        "resources": {"Note": {"store": "mongo", "fields": ["text:text"]}},
+    }
+)
+
+
+def test_instructions_describe_the_project_they_are_for() -> None:
+    assert build_agent(ScriptedModel([]), MIXED).instructions == build_instructions(MIXED)
+    _golden("instructions.md", build_instructions(EMPTY))
+    _golden("instructions_mixed.md", build_instructions(MIXED))
+
+
+def test_a_mongodb_project_is_not_described_as_postgresql() -> None:
+    text = build_instructions(MONGO_ONLY)
+    assert "- Stores: MongoDB (async PyMongo)." in text
+    assert "# MongoDB" in text and "# PostgreSQL" not in text and "SessionDep" not in text
+    assert "Resource Note in MongoDB (async PyMongo): text" in text
+    assert "No AI agents yet" in text
 
 
 def test_tools() -> None:
-    agent = build_agent(ScriptedModel([]))
+    agent = build_agent(ScriptedModel([]), EMPTY)
     tools = [
         {
             "name": tool.name,

@@ -41,15 +41,20 @@ def test_configurations_that_can_build_a_model(name: str | None, env: dict[str, 
 
 def test_openai_by_default_and_compatible_servers_through_chat_completions() -> None:
     openai_model = build_model("gpt-test", {"OPENAI_API_KEY": "sk-test"})
-    assert isinstance(openai_model, OpenAIResponsesModel)
-    assert openai_model.model == "gpt-test"
+    assert isinstance(openai_model.model, OpenAIResponsesModel)
+    assert openai_model.model.model == "gpt-test"
+    assert openai_model.server == "OpenAI"
     local = build_model(
         None,
         {"OPENAI_BASE_URL": "http://127.0.0.1:11434/v1", "BACKEND_AGENT_MODEL": "qwen2.5-coder"},
+        call_timeout=12,
     )
-    assert isinstance(local, OpenAIChatCompletionsModel)
-    assert local.model == "qwen2.5-coder"
-    assert str(local._client.base_url) == "http://127.0.0.1:11434/v1/"
+    assert isinstance(local.model, OpenAIChatCompletionsModel)
+    assert local.model.model == "qwen2.5-coder"
+    client = local.model._client
+    assert str(client.base_url) == "http://127.0.0.1:11434/v1/"
+    assert client.timeout == 12 and client.max_retries == 1
+    assert local.server == "the model server at http://127.0.0.1:11434/v1"
 
 
 def test_a_base_url_needs_a_model_name() -> None:

@@ -1,21 +1,22 @@
-"""The backend engineer: our instructions and tools on a model of the user's choice."""
+"""The backend engineer: instructions for this project, our tools, the user's model."""
 
 from __future__ import annotations
 
 from agents import Agent, Model
 
 from backend_agent.agent.context import AskContext
-from backend_agent.agent.instructions import INSTRUCTIONS
+from backend_agent.agent.instructions import build_instructions
 from backend_agent.agent.tools import build_tools
+from backend_agent.blueprint.model import Blueprint
 
 AGENT_NAME = "backend engineer"
 
 
-def build_agent(model: Model) -> Agent[AskContext]:
+def build_agent(model: Model, blueprint: Blueprint) -> Agent[AskContext]:
     """The agent `ask` runs; tests pass a scripted model, the CLI one from `build_model`."""
     return Agent[AskContext](
         name=AGENT_NAME,
-        instructions=INSTRUCTIONS,
+        instructions=build_instructions(blueprint),
         tools=list(build_tools()),
         model=model,
     )

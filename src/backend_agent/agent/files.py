@@ -1,29 +1,25 @@
 """The agent's hands on the project: confined reads, writes and exact-match edits.
 
 Every path the model names is checked here before anything is read or written: it must
-stay inside the project root (no absolute paths, no `..`, no symlink leading out) and must
-not be a secret (`.env`, keys) or tool state (`.backend-agent/`, `.git/`, `.venv/`).
-Tests are guarded too, because the cheapest way to make a failing suite pass is to weaken
-it: existing tests, `conftest.py` and the checks' settings are only writable when the
-user's request is about tests (new test files are always welcome), and no write may drop
-an `assert` a test file had. Refusals are `Refused` errors whose message
-tells the model what to do instead; the tool layer hands them back as tool output.
+stay inside the project root (no absolute paths, no `..`, no symlink leading out, no hard
+link whose content is shared with another file) and must not be a secret (`.env`, keys)
+or tool state (`.backend-agent/`, `.git/`, `.venv/`). Every write must also pass `guards`
+(no weakened checks). Refusals are `Refused` errors whose message tells the model what to
+do instead; the tool layer hands them back as tool output.
 """
 
 from __future__ import annotations
 
 import ast
 import fnmatch
-import os
 import re
-import tempfile
-import tomllib
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from backend_agent.agent.guards import Refused, check_content, check_path
 from backend_agent.blueprint import BLUEPRINT_FILE, parse_blueprint
 from backend_agent.errors import BackendAgentError
+from backend_agent.write.atomic import write_atomically
 
 MAX_READ_BYTES = 200_000
 """Larger files are not sent to the model whole: they would crowd out the conversation."""
@@ -37,17 +33,7 @@ CACHE_DIRS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_ca
 SECRET_PATTERNS = (".env*", "*.pem", "*.key", "id_rsa*")
 SECRET_EXCEPTIONS = frozenset({".env.example"})
 
-TESTS_DIR = "tests"
-PYPROJECT = "pyproject.toml"
-CHECK_CONFIG_FILES = frozenset({"conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "mypy.ini"})
-"""Files that decide what the tests and type checks demand: guarded like existing tests."""
-CHECK_SETTINGS = ("pytest", "mypy", "ruff", "coverage")
-"""The `[tool.*]` tables of pyproject.toml that configure the checks verify runs."""
-_MENTIONS_TESTS = re.compile(r"\b(tests?|testing|pytest|mypy|ruff|lint(ing)?)\b", re.IGNORECASE)
-
-
-class Refused(BackendAgentError):
-    """A file request the agent may not carry out; the message says what to do instead."""
+__all__ = ["Refused", "Workspace", "is_hidden_from_agent", "is_linked", "is_secret"]
 
 
 def is_secret(name: str) -> bool:
@@ -67,9 +53,13 @@ def is_hidden_from_agent(relative: PurePosixPath) -> bool:
     )
 
 
-def mentions_tests(request: str) -> bool:
-    """Whether the request is about tests or checks: that unlocks changing existing tests."""
-    return bool(_MENTIONS_TESTS.search(request))
+def is_linked(path: Path) -> bool:
+    """Whether a file is a symlink or a hard link (its content is shared with another name).
+
+    A hard link to a file outside the project looks like an ordinary file inside it; since
+    the other name cannot be found cheaply, every shared inode is kept out of reach.
+    """
+    return path.is_symlink() or (path.is_file() and path.stat().st_nlink > 1)
 
 
 @dataclass
@@ -82,9 +72,6 @@ class Workspace:
 
     root: Path
     """The project root, resolved; nothing outside it is reachable."""
-    allow_test_edits: bool = False
-    """True when the request is about tests or the checks (pytest, mypy, ruff): existing
-    tests and suppression comments may then change, but no assert may be removed."""
     written: set[str] = field(default_factory=set)
     """Project-relative paths this workspace wrote."""
 
@@ -115,6 +102,11 @@ class Workspace:
                 "only files inside the project root are reachable"
             )
         relative = PurePosixPath(target.relative_to(self.root).as_posix())
+        if is_linked(target):
+            raise Refused(
+                f"{path!r} is a hard link: its content is shared with another file, possibly "
+                "outside the project, so it is out of reach"
+            )
         for candidate in (lexical, relative):
             if any(is_secret(part) for part in candidate.parts):
                 raise Refused(
@@ -153,7 +145,7 @@ class Workspace:
         self._check_allowed(relative, before, content)
         if before == content:
             return f"{relative}: unchanged"
-        _write_atomically(target, content)
+        write_atomically(target, content.encode("utf-8"))
         self.written.add(relative)
         verb = "created" if before is None else "updated"
         return f"{relative}: {verb} ({len(content.encode('utf-8'))} bytes)"
@@ -185,9 +177,7 @@ class Workspace:
         return self.read(relative)
 
     def _check_allowed(self, relative: str, before: str | None, after: str) -> None:
-        _check_tests_kept(relative, before, after, unlocked=self.allow_test_edits)
-        if relative.endswith(".py") and not self.allow_test_edits:
-            _check_no_new_suppressions(relative, before or "", after)
+        check_path(relative, before, after)
         if relative.endswith(".py"):
             try:
                 ast.parse(after, filename=relative)
@@ -201,83 +191,4 @@ class Workspace:
                 parse_blueprint(after)
             except BackendAgentError as error:
                 raise Refused(f"not written: {error}") from None
-
-
-def _check_tests_kept(relative: str, before: str | None, after: str, *, unlocked: bool) -> None:
-    """Refuse changes that could make verification pass by asking less of the code.
-
-    New test files may always be added. Existing tests, `conftest.py` files and the
-    checks' settings change only when the request is about tests, and asserts never go.
-    """
-    path = PurePosixPath(relative)
-    is_test = path.parts[0] == TESTS_DIR or path.name == "conftest.py"
-    if relative == PYPROJECT:
-        changed = before is not None and _check_settings(before) != _check_settings(after)
-        if changed and not unlocked:
-            raise Refused(
-                f"not written: the change alters how tests, mypy or ruff run "
-                f"([tool.*] in {PYPROJECT}) and the request does not ask for that; "
-                "make the code pass the checks as configured"
-            )
-        return
-    guarded = path.name in CHECK_CONFIG_FILES or (is_test and before is not None)
-    if guarded and not unlocked:
-        raise Refused(
-            f"not written: {relative} is an existing test or test configuration and the "
-            "request does not ask for test changes; make the code satisfy the tests (you may "
-            "add new test files under tests/)"
-        )
-    if not is_test or before is None:
-        return
-    missing = _asserts(before) - _asserts(after)
-    if missing:
-        first = next(iter(missing.elements()))
-        raise Refused(
-            f"not written: the change would remove {missing.total()} assert statement(s) from "
-            f"{relative} (e.g. `{first}`); tests may gain asserts, never lose them"
-        )
-
-
-SUPPRESSIONS = re.compile(r"#\s*(type:\s*ignore|noqa|pragma:\s*no\s*cover)", re.IGNORECASE)
-"""Comments that silence mypy, ruff or coverage instead of fixing what they report."""
-
-
-def _check_no_new_suppressions(relative: str, before: str, after: str) -> None:
-    added = len(SUPPRESSIONS.findall(after)) - len(SUPPRESSIONS.findall(before))
-    if added > 0:
-        raise Refused(
-            f"not written: the change adds {added} `# type: ignore`/`# noqa` comment(s) to "
-            f"{relative}; fix what the checker reports instead of silencing it"
-        )
-
-
-def _check_settings(text: str) -> dict[str, object]:
-    try:
-        tool = tomllib.loads(text).get("tool", {})
-    except tomllib.TOMLDecodeError as error:
-        raise Refused(f"not written: {PYPROJECT} would not parse as TOML ({error})") from None
-    return {key: tool.get(key) for key in CHECK_SETTINGS}
-
-
-def _asserts(text: str) -> Counter[str]:
-    """The assert statements of a module, normalised so formatting changes do not count."""
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return Counter(
-            line.strip() for line in text.splitlines() if line.strip().startswith("assert")
-        )
-    return Counter(ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Assert))
-
-
-def _write_atomically(target: Path, content: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
-        os.chmod(name, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+        check_content(relative, before, after)

@@ -4,8 +4,10 @@ The docstrings below are what the model reads (the SDK turns them into tool desc
 and parameter docs), so they are written for it. Every failure comes back to the model as
 a one-line message instead of ending the run: our `BackendAgentError`s as they are, and
 malformed arguments with the validation error spelled out (the SDK redacts it by default,
-so `_explain_failure` validates the raw arguments again to say what was wrong). To add a
-tool, write one function here and list it in `TOOL_FUNCTIONS`.
+so `_explain_failure` validates the raw arguments again to say what was wrong). Each
+function is named after its tool with a `_tool` suffix (the model sees the bare name), so
+none shadows the operation it wraps. To add a tool, write one function here and list it in
+`TOOL_FUNCTIONS`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from agents import FunctionTool, RunContextWrapper, function_tool
 from agents.exceptions import ModelBehaviorError
@@ -24,8 +26,9 @@ from pydantic import BaseModel, ValidationError
 
 from backend_agent import operations
 from backend_agent.agent.context import AskContext
-from backend_agent.agent.snapshot import project_files
+from backend_agent.agent.snapshot import files_on_disk
 from backend_agent.blueprint import BLUEPRINT_FILE, load_blueprint
+from backend_agent.blueprint.model import Operation, Store
 from backend_agent.errors import BackendAgentError
 from backend_agent.operations import Outcome
 from backend_agent.verify import VerifyResult
@@ -33,11 +36,11 @@ from backend_agent.verify import VerifyResult
 logger = logging.getLogger(__name__)
 
 Context = RunContextWrapper[AskContext]
-OperationName = Literal["create", "read", "list", "update", "delete"]
 MAX_FINDINGS = 50
+TOOL_SUFFIX = "_tool"
 
 
-def describe_project(ctx: Context) -> str:
+def describe_project_tool(ctx: Context) -> str:
     """Show the project: its blueprint (backend.toml, resources and fields) and its files.
 
     Call this first. Environment values and secret files are never shown.
@@ -46,7 +49,7 @@ def describe_project(ctx: Context) -> str:
         root = ctx.context.root
         document = load_blueprint(root)
         project = document.blueprint.project
-        files = "\n".join(project_files(root))
+        files = "\n".join(files_on_disk(root))
         return (
             f"project {project.name}: {project.description}\n\n"
             f"# {BLUEPRINT_FILE}\n{document.dumps()}\n"
@@ -54,7 +57,7 @@ def describe_project(ctx: Context) -> str:
         )
 
 
-def read_file(ctx: Context, path: str) -> str:
+def read_file_tool(ctx: Context, path: str) -> str:
     """Return the text of one project file.
 
     Args:
@@ -64,7 +67,7 @@ def read_file(ctx: Context, path: str) -> str:
         return ctx.context.workspace.read(path)
 
 
-def write_file(ctx: Context, path: str, content: str) -> str:
+def write_file_tool(ctx: Context, path: str, content: str) -> str:
     """Create a file, or replace all of its text. Python files must parse.
 
     Args:
@@ -75,7 +78,7 @@ def write_file(ctx: Context, path: str, content: str) -> str:
         return ctx.context.workspace.write(path, content)
 
 
-def edit_file(ctx: Context, path: str, search: str, replace: str) -> str:
+def edit_file_tool(ctx: Context, path: str, search: str, replace: str) -> str:
     """Replace one exact piece of a file's text with another.
 
     The search text must occur exactly once: copy it from read_file, whitespace included,
@@ -90,12 +93,12 @@ def edit_file(ctx: Context, path: str, search: str, replace: str) -> str:
         return ctx.context.workspace.edit(path, search, replace)
 
 
-def add_resource(
+def add_resource_tool(
     ctx: Context,
     name: str,
     fields: list[str],
-    ops: list[OperationName] | None,
-    store: Literal["postgres", "mongo"],
+    ops: list[Operation] | None,
+    store: Store,
 ) -> str:
     """Add a resource: table, schemas, service, routes, tests and an Alembic migration.
 
@@ -114,12 +117,18 @@ def add_resource(
     """
     with ctx.context.lock:
         outcome = operations.add_resource(
-            ctx.context.root, name, list(fields), store=store, ops=list(ops) if ops else None
+            ctx.context.root,
+            name,
+            list(fields),
+            store=store.value,
+            ops=[op.value for op in ops] if ops else None,
         )
-        return _outcome_text(ctx.context, f"added resource {name}", outcome)
+        return _outcome_text(ctx.context, f"add resource {name}", outcome)
 
 
-def add_field(ctx: Context, resource: str, fields: list[str], backfill: list[str] | None) -> str:
+def add_field_tool(
+    ctx: Context, resource: str, fields: list[str], backfill: list[str] | None
+) -> str:
     """Add fields to an existing resource, with the migration that adds their columns.
 
     A required field without a default cannot be added to a table that may have rows
@@ -132,10 +141,10 @@ def add_field(ctx: Context, resource: str, fields: list[str], backfill: list[str
     """
     with ctx.context.lock:
         outcome = operations.add_field(ctx.context.root, resource, list(fields), backfill=backfill)
-        return _outcome_text(ctx.context, f"added fields to {resource}", outcome)
+        return _outcome_text(ctx.context, f"add field {resource}", outcome)
 
 
-def remove_field(ctx: Context, resource: str, name: str) -> str:
+def remove_field_tool(ctx: Context, resource: str, name: str) -> str:
     """Remove a field from a resource; the migration drops its column.
 
     Args:
@@ -144,10 +153,10 @@ def remove_field(ctx: Context, resource: str, name: str) -> str:
     """
     with ctx.context.lock:
         outcome = operations.remove_field(ctx.context.root, resource, name)
-        return _outcome_text(ctx.context, f"removed {resource}.{name}", outcome)
+        return _outcome_text(ctx.context, f"remove field {resource}.{name}", outcome)
 
 
-def remove_resource(ctx: Context, name: str) -> str:
+def remove_resource_tool(ctx: Context, name: str) -> str:
     """Remove a resource, its generated files and (in a migration) its table.
 
     Args:
@@ -155,10 +164,10 @@ def remove_resource(ctx: Context, name: str) -> str:
     """
     with ctx.context.lock:
         outcome = operations.remove_resource(ctx.context.root, name)
-        return _outcome_text(ctx.context, f"removed resource {name}", outcome)
+        return _outcome_text(ctx.context, f"remove resource {name}", outcome)
 
 
-def add_agent(ctx: Context, name: str, instructions: str, tools: list[str]) -> str:
+def add_agent_tool(ctx: Context, name: str, instructions: str, tools: list[str]) -> str:
     """Add an OpenAI Agents SDK agent to the generated API, with tools that call services.
 
     It gets POST /agents/NAME/runs (JSON and streaming), conversation memory in MongoDB,
@@ -174,17 +183,17 @@ def add_agent(ctx: Context, name: str, instructions: str, tools: list[str]) -> s
         outcome = operations.add_agent(
             ctx.context.root, name, instructions=instructions, tools=list(tools)
         )
-        return _outcome_text(ctx.context, f"added agent {name}", outcome)
+        return _outcome_text(ctx.context, f"add agent {name}", outcome)
 
 
-def apply_blueprint(ctx: Context) -> str:
+def apply_blueprint_tool(ctx: Context) -> str:
     """Regenerate the code after you edited backend.toml (merging with hand edits)."""
     with ctx.context.lock:
         outcome = operations.apply(ctx.context.root)
-        return _outcome_text(ctx.context, "applied backend.toml", outcome)
+        return _outcome_text(ctx.context, "apply", outcome)
 
 
-def check(ctx: Context, paths: list[str] | None) -> str:
+def check_tool(ctx: Context, paths: list[str] | None) -> str:
     """Audit source files for architecture problems and ruff findings (fast; no tests).
 
     Args:
@@ -211,7 +220,7 @@ def check(ctx: Context, paths: list[str] | None) -> str:
         return f"{len(findings)} findings:\n" + "\n".join(lines)
 
 
-def verify(ctx: Context) -> str:
+def verify_tool(ctx: Context) -> str:
     """Run ruff, ruff format, mypy --strict, the audit, migrations and the tests on PostgreSQL.
 
     Call it when your change is complete; it takes a while. On failure, fix the cause
@@ -222,18 +231,18 @@ def verify(ctx: Context) -> str:
 
 
 TOOL_FUNCTIONS: tuple[Callable[..., str], ...] = (
-    describe_project,
-    read_file,
-    write_file,
-    edit_file,
-    add_resource,
-    add_field,
-    remove_field,
-    remove_resource,
-    add_agent,
-    apply_blueprint,
-    check,
-    verify,
+    describe_project_tool,
+    read_file_tool,
+    write_file_tool,
+    edit_file_tool,
+    add_resource_tool,
+    add_field_tool,
+    remove_field_tool,
+    remove_resource_tool,
+    add_agent_tool,
+    apply_blueprint_tool,
+    check_tool,
+    verify_tool,
 )
 """The tools, in the order the model sees them."""
 
@@ -242,8 +251,13 @@ def build_tools() -> list[FunctionTool]:
     """Wrap every tool function for the SDK, each with its own failure explainer."""
     tools: list[FunctionTool] = []
     for func in TOOL_FUNCTIONS:
-        arguments = function_schema(func).params_pydantic_model
-        tools.append(function_tool(func, failure_error_function=_explain_failure(arguments)))
+        name = func.__name__.removesuffix(TOOL_SUFFIX)
+        arguments = function_schema(func, name_override=name).params_pydantic_model
+        tools.append(
+            function_tool(
+                func, name_override=name, failure_error_function=_explain_failure(arguments)
+            )
+        )
     return tools
 
 
@@ -261,9 +275,9 @@ def verification_text(result: VerifyResult) -> str:
     return "\n".join(lines)
 
 
-def _outcome_text(context: AskContext, done: str, outcome: Outcome) -> str:
-    context.operation_paths.update(change.path for change in outcome.written)
-    lines = [f"{done}: {len(outcome.written)} files written"]
+def _outcome_text(context: AskContext, command: str, outcome: Outcome) -> str:
+    context.operation_paths.update(dict.fromkeys((c.path for c in outcome.written), command))
+    lines = [f"{command}: done, {len(outcome.written)} files written"]
     lines += [f"  {change.action.value} {change.path}" for change in outcome.written]
     if outcome.migration is not None:
         lines.append(f"migration {outcome.migration.path} ({outcome.migration.message})")

@@ -108,6 +108,20 @@ class ResourceContext:
         return [field for field in self.python_fields if field.spec.type is FieldType.REF]
 
     @property
+    def bson_types(self) -> list[tuple[str, str]]:
+        """MongoDB fields whose stored BSON type the tests check: (name, Python class the
+        driver reads it as without the app's codecs)."""
+        if not self.is_mongo:
+            return []
+        classes = {
+            FieldType.DATE: "datetime",
+            FieldType.DATETIME: "datetime",
+            FieldType.DECIMAL: "Decimal128",
+            FieldType.UUID: "Binary",
+        }
+        return [(f.name, classes[f.spec.type]) for f in self.all_fields if f.spec.type in classes]
+
+    @property
     def required_refs(self) -> list[PythonField]:
         """Refs a payload must carry (the factories create their rows; optional refs stay
         empty, so refs that lead back to their resource end)."""

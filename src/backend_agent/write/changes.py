@@ -1,4 +1,4 @@
-"""The one place that writes project files: plan, diff, 3-way merge, atomic apply, undo.
+"""What a command does to each file: plan, diff, 3-way merge, and the journaled swap.
 
 The state folder `.backend-agent/` keeps the version of every file as last generated.
 On re-generation a file the user left alone is replaced, a file the user edited is merged
@@ -6,21 +6,17 @@ three ways (base = last generated, ours = the user's file, theirs = the new rend
 file the user deleted stays deleted. A generated file the blueprint no longer produces is
 removed if the user never edited it.
 
-Every command first copies what it will change into `.backend-agent/history/<n>/`, writes
-a journal naming that entry, swaps the files in, and removes the journal. `undo` restores
-the last entry; a journal left by a killed command is rolled back by the next command, so
-a project is never left half-changed.
+Every command first copies what it will change into a history entry (`history`), writes
+a journal naming that entry, swaps the files in, and removes the journal; a journal left by
+a killed command is rolled back by the next command, so a project is never left
+half-changed.
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
 import os
 import shutil
-import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -28,13 +24,9 @@ from pathlib import Path
 
 import merge3
 
-from backend_agent.errors import ProjectError
-
-STATE_DIR = ".backend-agent"
-GENERATED_DIR = f"{STATE_DIR}/generated"
-HISTORY_DIR = f"{STATE_DIR}/history"
-JOURNAL = f"{STATE_DIR}/journal.json"
-MANIFEST = "manifest.json"
+from backend_agent.write import history
+from backend_agent.write.atomic import stage
+from backend_agent.write.state import GENERATED_DIR
 
 
 class Action(StrEnum):
@@ -184,12 +176,12 @@ def apply_changes(root: Path, changes: list[FileChange], *, command: str) -> Pat
     New contents are staged in temporary files first; a journal then names the history
     entry while the files are swapped in, so an interrupted swap is rolled back.
     """
-    recover(root)
+    history.recover(root)
     touched = [change for change in changes if change.writes]
     if not touched and all(_read(root / GENERATED_DIR / c.path) == c.generated for c in changes):
         return None
-    entry = _save_history(root, [change.path for change in touched], command)
-    _record_results(entry, {change.path: change.after for change in touched})
+    entry = history.save(root, [change.path for change in touched], command)
+    history.record_results(entry, {change.path: _encode(change.after) for change in touched})
     # (staged temporary file, target); no temporary file means: remove the target.
     staged: list[tuple[Path | None, Path]] = []
     try:
@@ -203,124 +195,18 @@ def apply_changes(root: Path, changes: list[FileChange], *, command: str) -> Pat
                 temporary.unlink(missing_ok=True)
         shutil.rmtree(entry, ignore_errors=True)
         raise
-    journal = root / JOURNAL
-    journal.write_text(json.dumps({"entry": entry.name}))
-    try:
+    with history.journal(root, entry):
         for temporary, target in staged:
             if temporary is None:
                 target.unlink(missing_ok=True)
             else:
                 os.replace(temporary, target)
-    except BaseException:
-        recover(root)
-        raise
-    journal.unlink()
     return entry
-
-
-def recover(root: Path) -> bool:
-    """Roll back a command that was interrupted while swapping files in; True if one was."""
-    journal = root / JOURNAL
-    if not journal.is_file():
-        return False
-    entry = root / HISTORY_DIR / json.loads(journal.read_text())["entry"]
-    _restore(root, entry)
-    for leftover in root.rglob(".*.tmp"):
-        leftover.unlink(missing_ok=True)
-    shutil.rmtree(entry)  # the interrupted command never happened: nothing to undo of it
-    journal.unlink()
-    return True
 
 
 def _stage_or_remove(target: Path, text: str | None) -> tuple[Path | None, Path]:
-    return _stage(target, text) if text is not None else (None, target)
+    return (None if text is None else stage(target, text.encode("utf-8"))), target
 
 
-def _stage(target: Path, text: str) -> tuple[Path, Path]:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    if target.exists():
-        shutil.copymode(target, name)
-    else:
-        os.chmod(name, 0o644)
-    return Path(name), target
-
-
-def _save_history(root: Path, paths: list[str], command: str) -> Path:
-    """Copy what is about to change (and the state folder's records) into a history entry."""
-    history = root / HISTORY_DIR
-    entry = history / f"{time.time_ns()}"
-    entry.mkdir(parents=True)
-    files: dict[str, bool] = {}
-    for path in paths:
-        existed = (root / path).is_file()
-        files[path] = existed
-        if existed:
-            saved = entry / "files" / path
-            saved.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(root / path, saved)
-    generated = root / GENERATED_DIR
-    if generated.is_dir():
-        shutil.copytree(generated, entry / "generated")
-    (entry / MANIFEST).write_text(json.dumps({"command": command, "files": files}, indent=2))
-    return entry
-
-
-def _record_results(entry: Path, results: dict[str, str | None]) -> None:
-    """Note what the command leaves in each file, so `undo` can tell later edits apart."""
-    manifest = json.loads((entry / MANIFEST).read_text())
-    manifest["results"] = {path: _digest(text) for path, text in results.items()}
-    (entry / MANIFEST).write_text(json.dumps(manifest, indent=2))
-
-
-def _digest(text: str | None) -> str | None:
-    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def undo(root: Path, *, force: bool = False) -> tuple[str, list[str]]:
-    """Restore the files and state from before the last command; returns (command, paths).
-
-    Files edited since that command are not overwritten unless `force`: undo would lose
-    those edits.
-    """
-    recover(root)
-    history = root / HISTORY_DIR
-    entries = sorted(history.iterdir(), key=lambda p: int(p.name)) if history.is_dir() else []
-    if not entries:
-        raise ProjectError("nothing to undo: no backend-agent command has changed this project")
-    entry = entries[-1]
-    manifest = json.loads((entry / MANIFEST).read_text())
-    edited = [
-        path
-        for path, digest in manifest.get("results", {}).items()
-        if _digest(_read(root / path)) != digest
-    ]
-    if edited and not force:
-        raise ProjectError(
-            f"{', '.join(sorted(edited))} changed since `{manifest['command']}`; undoing it "
-            "would lose those edits (save them elsewhere, or pass --force)"
-        )
-    command, paths = _restore(root, entry)
-    shutil.rmtree(entry)
-    return command, paths
-
-
-def _restore(root: Path, entry: Path) -> tuple[str, list[str]]:
-    manifest = json.loads((entry / MANIFEST).read_text())
-    for path, existed in manifest["files"].items():
-        if existed:
-            _replace(root / path, (entry / "files" / path).read_text(encoding="utf-8"))
-        else:
-            (root / path).unlink(missing_ok=True)
-    generated = root / GENERATED_DIR
-    shutil.rmtree(generated, ignore_errors=True)
-    if (entry / "generated").is_dir():
-        shutil.copytree(entry / "generated", generated)
-    return manifest["command"], sorted(manifest["files"])
-
-
-def _replace(target: Path, text: str) -> None:
-    temporary, target = _stage(target, text)
-    os.replace(temporary, target)
+def _encode(text: str | None) -> bytes | None:
+    return None if text is None else text.encode("utf-8")

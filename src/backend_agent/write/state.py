@@ -1,0 +1,10 @@
+"""Where backend-agent keeps its own state inside a project."""
+
+STATE_DIR = ".backend-agent"
+GENERATED_DIR = f"{STATE_DIR}/generated"
+"""The version of every file as last generated: the base of the next 3-way merge (committed)."""
+HISTORY_DIR = f"{STATE_DIR}/history"
+"""The undo log and the project lock: local to one machine (git-ignored)."""
+JOURNAL = f"{STATE_DIR}/journal.json"
+"""Present only while a command swaps files in; names the history entry that undoes it."""
+LOCK_FILE = f"{HISTORY_DIR}/lock"
