@@ -7,19 +7,23 @@ import sys
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from backend_agent import __version__, operations, reference, serve
+from backend_agent import __version__
 from backend_agent.agent.command import ask
 from backend_agent.audit import commands as audit_commands
-from backend_agent.blueprint import BLUEPRINT_FILE, load_blueprint
 from backend_agent.errors import BackendAgentError, UsageError
-from backend_agent.operations import Outcome
-from backend_agent.report import print_diff, print_verification, verify_live
-from backend_agent.verify import verify
+
+if TYPE_CHECKING:
+    from backend_agent.operations import Outcome
+    from backend_agent.serve import LocalEnvironment
+
+# The generator, verify and serve modules (Jinja2, libcst, the templates) are imported by
+# the commands that use them, so `check` and `--help` start in a fraction of a second.
 
 app = typer.Typer(
     name="backend-agent",
@@ -98,6 +102,8 @@ def new(
     dry_run: DryRunOption = False,
 ) -> None:
     """Create a layered FastAPI + PostgreSQL project in DIRECTORY."""
+    from backend_agent import operations
+
     outcome = operations.new_project(
         directory,
         blueprint=blueprint,
@@ -113,6 +119,8 @@ def new(
 
 def _first_step(root: Path) -> str:
     """What to do in a new project: add a resource, or check the ones it was made with."""
+    from backend_agent.blueprint import load_blueprint
+
     if load_blueprint(root).blueprint.resources:
         return "[bold]backend-agent verify[/], then [bold]backend-agent dev[/] to run it"
     return "[bold]backend-agent add resource User name:str email:email:unique[/]"
@@ -140,6 +148,8 @@ def add_resource(
     enum(a|b), json, list[str], ref(Resource). Modifiers: optional, unique, index, min=N,
     max=N, default=VALUE. Example: age:int:min=0:max=150:optional.
     """
+    from backend_agent import operations
+
     operation_list = [op.strip() for op in ops.split(",") if op.strip()] if ops else None
     outcome = operations.add_resource(
         project,
@@ -179,6 +189,8 @@ def add_agent(
 
     Example: add agent assistant -i @prompts/assistant.md -t User.read -t Preference.update
     """
+    from backend_agent import operations
+
     outcome = operations.add_agent(
         project,
         name,
@@ -221,6 +233,8 @@ def add_field(
     conflicts: ConflictsOption = "stop",
 ) -> None:
     """Add fields to a resource, with the migration that adds their columns."""
+    from backend_agent import operations
+
     outcome = operations.add_field(
         project, resource, fields, backfill=backfill, dry_run=dry_run, conflict_mode=conflicts
     )
@@ -236,6 +250,8 @@ def remove_field(
     conflicts: ConflictsOption = "stop",
 ) -> None:
     """Remove a field; the migration drops its column (downgrade brings it back empty)."""
+    from backend_agent import operations
+
     _report(
         operations.remove_field(project, resource, name, dry_run=dry_run, conflict_mode=conflicts)
     )
@@ -249,6 +265,8 @@ def remove_resource(
     conflicts: ConflictsOption = "stop",
 ) -> None:
     """Remove a resource, its generated files (unless edited) and, in a migration, its table."""
+    from backend_agent import operations
+
     _report(operations.remove_resource(project, name, dry_run=dry_run, conflict_mode=conflicts))
 
 
@@ -261,6 +279,8 @@ def change_resource(
     conflicts: ConflictsOption = "stop",
 ) -> None:
     """Change which operations a resource exposes."""
+    from backend_agent import operations
+
     operation_list = [op.strip() for op in ops.split(",") if op.strip()]
     _report(
         operations.change_operations(
@@ -283,6 +303,8 @@ def apply(
     conflicts: ConflictsOption = "stop",
 ) -> None:
     """Bring the code in line with a hand-edited backend.toml; a second run changes nothing."""
+    from backend_agent import operations
+
     _report(operations.apply(project, dry_run=dry_run, backfill=backfill, conflict_mode=conflicts))
 
 
@@ -294,6 +316,8 @@ def undo_command(
     ] = False,
 ) -> None:
     """Restore the project as it was before the last backend-agent command."""
+    from backend_agent import operations
+
     command, paths = operations.undo(project, force=force)
     console.print(f"undid [bold]{command}[/]: restored {len(paths)} files")
 
@@ -318,6 +342,9 @@ def verify_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run ruff, mypy --strict, the auditor, migrations and the tests on real databases."""
+    from backend_agent.report import print_verification, verify_live
+    from backend_agent.verify import verify
+
     result = verify_live(
         err_console,
         lambda steps: verify(
@@ -353,6 +380,11 @@ def demo(
     port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
 ) -> None:
     """Generate the reference backend, verify it on local databases, then serve it."""
+    from backend_agent import operations, reference
+    from backend_agent.blueprint import BLUEPRINT_FILE
+    from backend_agent.report import print_verification, verify_live
+    from backend_agent.verify import verify
+
     if (directory / BLUEPRINT_FILE).is_file():
         console.print(f"using the project already in {directory}")
     else:
@@ -369,8 +401,10 @@ def demo(
         _run_app(directory, environment, port=port, reload=False)
 
 
-def _start_databases(stack: ExitStack, directory: Path, database: str) -> serve.LocalEnvironment:
+def _start_databases(stack: ExitStack, directory: Path, database: str) -> LocalEnvironment:
     """Start the databases (kept until `stack` closes), with a spinner on a terminal."""
+    from backend_agent import serve
+
     with err_console.status("starting local databases and applying migrations"):
         return stack.enter_context(serve.local_databases(directory, database=database))
 
@@ -382,8 +416,10 @@ app.command()(ask)
 
 
 def _run_app(
-    directory: Path, environment: serve.LocalEnvironment, *, port: int | None, reload: bool
+    directory: Path, environment: LocalEnvironment, *, port: int | None, reload: bool
 ) -> None:
+    from backend_agent import serve
+
     process, url = serve.serve(directory, environment, host="127.0.0.1", port=port, reload=reload)
     console.print(
         f"serving [bold]{url}[/]: API docs at {url}/docs, readiness at {url}/health/ready"
@@ -402,6 +438,8 @@ def _run_app(
 
 def _report(outcome: Outcome) -> None:
     """Print what an operation wrote, or the diff it would write in a dry run."""
+    from backend_agent.report import print_diff
+
     if outcome.dry_run:
         for change in outcome.written:
             print_diff(console, change.diff())
@@ -438,7 +476,7 @@ def main() -> None:
     except BackendAgentError as error:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         sys.exit(error.exit_code)
 
 

@@ -7,19 +7,14 @@ output is exactly what the project's own `ruff check` and `ruff format --check` 
 from __future__ import annotations
 
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from backend_agent.errors import BackendAgentError
+from backend_agent.ruff_binary import ruff_command
 
 # Fixes that only tidy imports; anything else is a template bug and must show up in tests.
 FIXES = "I,F401"
-
-
-def ruff_command() -> list[str]:
-    """ruff as installed with this package."""
-    return [sys.executable, "-m", "ruff"]
 
 
 def format_python(files: dict[str, str], pyproject: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from backend_agent.audit import AuditConfig
+from backend_agent.audit.config import target_version_in
 
 FIXTURES = Path(__file__).parent / "fixtures"
 collect_ignore = ["fixtures"]
@@ -22,8 +23,13 @@ def project(tmp_path: Path) -> Path:
 
 
 def config_for(root: Path, *select: str) -> AuditConfig:
-    """A config rooted at `root` selecting only `select` (all BA codes when empty)."""
-    return AuditConfig(root=root, select=select or ("BA",), ignore=())
+    """A config rooted at `root` selecting only `select` (all BA codes when empty).
+
+    The target version comes from `root/pyproject.toml` when the fixture has one.
+    """
+    return AuditConfig(
+        root=root, select=select or ("BA",), ignore=(), target_version=target_version_in(root)
+    )
 
 
 _EXPECTED = re.compile(r"#\s*error:\s*(?P<codes>[A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)")

@@ -61,6 +61,29 @@ def test_pyproject_table(project: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("pyproject", "ruff_toml", "expected"),
+    [
+        ('[project]\nrequires-python = ">=3.12"\n', None, (3, 12)),
+        (
+            '[project]\nrequires-python = ">=3.10,<4"\n[tool.ruff]\ntarget-version = "py311"\n',
+            None,
+            (3, 11),
+        ),
+        ('[tool.poetry.dependencies]\npython = "^3.9"\n', None, (3, 9)),
+        ('[project]\nrequires-python = ">=3.10"\n', 'target-version = "py313"\n', (3, 13)),
+        ('[project]\nname = "x"\n', None, None),
+    ],
+)
+def test_target_version_is_ruffs(
+    project: Path, pyproject: str, ruff_toml: str | None, expected: tuple[int, int] | None
+) -> None:
+    (project / "pyproject.toml").write_text(pyproject)
+    if ruff_toml is not None:
+        (project / "ruff.toml").write_text(ruff_toml)
+    assert load_config(project / "app").target_version == expected
+
+
+@pytest.mark.parametrize(
     "table",
     [
         'selec = ["BA"]',

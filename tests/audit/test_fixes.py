@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from backend_agent.audit import run_check
+from backend_agent.audit import Applicability, Edit, Fix, run_check
+from backend_agent.audit.fixes import apply_verified
 from tests.audit.conftest import config_for
 
 CASES = {
@@ -121,6 +122,27 @@ def test_unsafe_fixes_wait_for_the_setting(project: Path) -> None:
     assert {f.code for f in report.findings} == {"BA302"}
 
 
+def test_private_settings_attributes_get_no_fix(project: Path) -> None:
+    """pydantic makes `_NAME` a private attribute: without its default, reading it fails."""
+    path = project / "app" / "core" / "config.py"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "from pydantic_settings import BaseSettings\n\n\n"
+        "class Settings(BaseSettings):\n"
+        '    _DEFAULT_PASSWORD: str = "MyPassword"\n'
+    )
+    config = replace(config_for(project, "BA301"), unsafe_fixes=True)
+    report = run_check([project], config=config, include_ruff=False, fix=True)
+    assert [(f.code, f.fix) for f in report.findings] == [("BA301", None)]
+    assert '_DEFAULT_PASSWORD: str = "MyPassword"' in path.read_text()
+
+
+def test_ruff_s105_is_not_repeated_on_the_same_line(project: Path) -> None:
+    (project / "constants.py").write_text('SECRET_KEY = "9f8e7d6c5b4a"\n')
+    report = run_check([project], config=config_for(project, "BA301", "S105"))
+    assert [f.code for f in report.findings] == ["S105"]
+
+
 def test_commit_in_loop_without_a_safe_shape_has_no_fix(project: Path) -> None:
     path = project / "app" / "services" / "items.py"
     path.parent.mkdir(parents=True)
@@ -132,3 +154,163 @@ def test_commit_in_loop_without_a_safe_shape_has_no_fix(project: Path) -> None:
     )
     report = run_check([project], config=config_for(project, "BA204"), include_ruff=False)
     assert [f.fix for f in report.findings] == [None]
+
+
+PRINTS = '''"""Reports."""
+
+import os
+
+SECRET_KEY = "9f8e7d6c5b4a"
+
+
+def report(total: int) -> None:
+    print("total", total)
+    print(f"done in {os.getcwd()}")
+    print("to stderr", file=None)
+'''
+PRINTS_LOGGED = '''"""Reports."""
+
+import os
+import logging
+
+logger = logging.getLogger(__name__)
+
+SECRET_KEY = "9f8e7d6c5b4a"
+
+
+def report(total: int) -> None:
+    logger.info("%s %s", "total", total)
+    logger.info(f"done in {os.getcwd()}")
+    print("to stderr", file=None)
+'''
+
+
+def test_print_becomes_a_logger_call(project: Path) -> None:
+    path = project / "reports.py"
+    path.write_text(PRINTS)
+    config = replace(config_for(project, "T201", "BA301"), unsafe_fixes=True)
+
+    report = run_check([project], config=config, fix=True)
+
+    assert path.read_text() == PRINTS_LOGGED
+    assert report.fixes_applied == 2
+    remaining = [(f.code, f.line, f.fix) for f in report.findings]
+    assert remaining == [("BA301", 8, None), ("T201", 14, None)]
+    assert path.read_text().splitlines()[7].startswith("SECRET_KEY")
+
+
+def test_ruffs_fixes_are_counted(project: Path) -> None:
+    path = project / "tidy.py"
+    path.write_text("import os\nimport sys\n\nprint(sys.argv)\n")
+    report = run_check([project], config=config_for(project, "F401"), fix=True)
+    assert path.read_text() == "import sys\n\nprint(sys.argv)\n"
+    assert report.fixes_applied == 1
+
+
+def test_a_fix_that_breaks_the_file_is_not_written() -> None:
+    text = "import os\n\nHOME = os.environ['HOME']\n"
+    drops_used_import = Fix(Applicability.SAFE, (Edit(1, 1, 2, 1, ""),))
+    breaks_syntax = Fix(Applicability.SAFE, (Edit(3, 5, 3, 7, ""),))
+    renames = Fix(Applicability.SAFE, (Edit(3, 1, 3, 5, "ROOT"),))
+    fixed, applied = apply_verified(text, [drops_used_import, breaks_syntax, renames], None)
+    assert (fixed, applied) == ("import os\n\nROOT = os.environ['HOME']\n", 1)
+
+
+ROUTES = '''from fastapi import APIRouter
+from sqlmodel import select
+
+from app.api.deps import SessionDep
+from app.models import User
+
+router = APIRouter()
+
+
+@router.get("/users")
+async def list_users(session: SessionDep, limit: int = 10) -> list[User]:
+    """All users."""
+    result = await session.exec(select(User).limit(limit))
+    return list(result.all())
+'''
+ROUTES_AFTER = '''from fastapi import APIRouter
+from sqlmodel import select
+
+from app.api.deps import SessionDep
+from app.models import User
+from app.services import users
+
+router = APIRouter()
+
+
+@router.get("/users")
+async def list_users(session: SessionDep, limit: int = 10) -> list[User]:
+    """All users."""
+    return await users.list_users(session, limit)
+'''
+SERVICE = '''"""User services."""
+
+from app.models import User
+
+
+async def count(users: list[User]) -> int:
+    return len(users)
+'''
+SERVICE_AFTER = '''"""User services."""
+
+from app.models import User
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+async def count(users: list[User]) -> int:
+    return len(users)
+
+
+async def list_users(session: AsyncSession, limit: int) -> list[User]:
+    result = await session.exec(select(User).limit(limit))
+    return list(result.all())
+'''
+DEPS = """from typing import Annotated
+
+from fastapi import Depends
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+async def get_session() -> AsyncSession: ...
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+"""
+
+
+def test_route_query_moves_to_its_service(project: Path) -> None:
+    files = {
+        "app/api/routes/users.py": ROUTES,
+        "app/api/deps.py": DEPS,
+        "app/services/users.py": SERVICE,
+        "app/models.py": "class User: ...\n",
+    }
+    for relative, text in files.items():
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text(text)
+    config = replace(config_for(project), unsafe_fixes=True)
+
+    report = run_check([project], config=config, include_ruff=False, fix=True)
+
+    assert (project / "app/api/routes/users.py").read_text() == ROUTES_AFTER
+    assert (project / "app/services/users.py").read_text() == SERVICE_AFTER
+    assert [f.code for f in report.findings] == []
+    assert report.fixes_applied == 1
+
+
+def test_route_using_http_keeps_its_body(project: Path) -> None:
+    routes = ROUTES.replace(
+        '    """All users."""\n',
+        '    """All users."""\n    if limit > 100:\n        raise HTTPException(422)\n',
+    ).replace("from fastapi import APIRouter", "from fastapi import APIRouter, HTTPException")
+    (project / "app/api/routes").mkdir(parents=True)
+    (project / "app/services").mkdir(parents=True)
+    (project / "app/api/routes/users.py").write_text(routes)
+    (project / "app/api/deps.py").write_text(DEPS)
+    (project / "app/services/users.py").write_text(SERVICE)
+    report = run_check([project], config=config_for(project, "BA201"), include_ruff=False)
+    assert [(f.code, f.fix) for f in report.findings] == [("BA201", None)]

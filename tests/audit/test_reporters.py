@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from backend_agent.audit import AuditReport, run_check
+from backend_agent.audit import AuditReport, Edit, Finding, Fix, run_check
+from backend_agent.audit.finding import Applicability
 from backend_agent.audit.reporters.github import render_github
 from backend_agent.audit.reporters.json import render_json
 from backend_agent.audit.reporters.sarif import render_sarif
@@ -89,3 +90,15 @@ def test_clean_text(project: Path) -> None:
     clean = run_check([project], config=config_for(project), include_ruff=False)
     render_text(clean, Console(file=stream, width=100, color_system=None))
     assert stream.getvalue() == "All checks passed (0 files).\n"
+
+
+def test_json_never_offers_half_of_a_fix_that_spans_files(tmp_path: Path) -> None:
+    other = tmp_path / "service.py"
+    fix = Fix(
+        Applicability.UNSAFE,
+        (Edit(1, 1, 1, 1, "x"),),
+        elsewhere=((other, (Edit(1, 1, 1, 1, "y"),)),),
+    )
+    finding = Finding("BA201", "query", "move it", tmp_path / "routes.py", 1, 1, 1, 2, fix)
+    rendered = json.loads(render_json(AuditReport([finding], 1)))[0]["fix"]
+    assert rendered == {"applicability": "display-only", "edits": [], "message": "move it"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 
 from backend_agent.audit.knowledge import ANNOTATED, CONTAINERS, OPTIONAL, UNTYPED
-from backend_agent.audit.module import Module
+from backend_agent.audit.parsed_module import ParsedModule
 
 
-def unwrap_annotated(module: Module, node: ast.expr) -> tuple[ast.expr, list[ast.expr]]:
+def unwrap_annotated(module: ParsedModule, node: ast.expr) -> tuple[ast.expr, list[ast.expr]]:
     """Split `Annotated[T, *metadata]` into `T` and its metadata; other annotations pass through."""
     if isinstance(node, ast.Subscript) and module.resolve(node.value) in ANNOTATED:
         elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
@@ -16,7 +16,7 @@ def unwrap_annotated(module: Module, node: ast.expr) -> tuple[ast.expr, list[ast
     return node, []
 
 
-def is_untyped(module: Module, node: ast.expr) -> bool:
+def is_untyped(module: ParsedModule, node: ast.expr) -> bool:
     """`Any`, `object`, bare `dict`/`list`/`Mapping`, or a generic with one of those inside.
 
     `dict[str, int]`, `list[UserRead]`, `Page[UserRead]` and `None` are concrete.
@@ -42,7 +42,7 @@ def is_untyped(module: Module, node: ast.expr) -> bool:
     return module.resolve(node) in UNTYPED
 
 
-def is_container(module: Module, node: ast.expr) -> bool:
+def is_container(module: ParsedModule, node: ast.expr) -> bool:
     """Whether the annotation is a dict/list/mapping (FastAPI reads those from the body)."""
     base = node.value if isinstance(node, ast.Subscript) else node
     return module.resolve(base) in CONTAINERS

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from backend_agent.audit.config import load_config, split_codes
 from backend_agent.audit.registry import BY_CODE
@@ -21,9 +22,9 @@ from backend_agent.audit.reporters.json import render_json
 from backend_agent.audit.reporters.rule_doc import render_rule
 from backend_agent.audit.reporters.sarif import render_sarif
 from backend_agent.audit.reporters.text import render_text
-from backend_agent.audit.ruff import ruff_command
 from backend_agent.audit.runner import run_check
 from backend_agent.errors import UsageError
+from backend_agent.ruff_binary import ruff_command
 
 
 def check(
@@ -82,6 +83,9 @@ def check(
     targets = paths or [Path.cwd()]
     config = load_config(targets[0]).with_selection(split_codes(select), split_codes(ignore))
     report = run_check(targets, config=config, include_ruff=not no_ruff, fix=fix)
+    warnings = Console(stderr=True, highlight=False)
+    for warning in report.warnings:
+        warnings.print(Text.assemble(("warning: ", "bold yellow"), warning), soft_wrap=True)
     if format is OutputFormat.TEXT:
         render_text(report, Console(highlight=False), unsafe_fixes=config.unsafe_fixes)
     else:

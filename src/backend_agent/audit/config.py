@@ -24,7 +24,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+
 from backend_agent.errors import UsageError
+
+Version = tuple[int, int]
 
 DEFAULT_SELECT: tuple[str, ...] = ("BA", "T201", "ANN", "ASYNC", "FAST", "S")
 DEFAULT_IGNORE: tuple[str, ...] = ()
@@ -48,12 +53,24 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "alembic",
 )
 DEFAULT_LAYERS: Mapping[str, tuple[str, ...]] = {
-    "api": ("api", "routes", "routers", "endpoints", "agents"),
-    "services": ("services",),
-    "models": ("models", "schemas"),
-    "db": ("db", "database", "repositories"),
+    "api": (
+        "api",
+        "routes",
+        "routers",
+        "router",
+        "endpoints",
+        "views",
+        "agents",
+        "deps",
+        "dependencies",
+    ),
+    "services": ("services", "service"),
+    "models": ("models", "schemas", "schema"),
+    "db": ("db", "database", "repositories", "repository", "crud"),
     "core": ("core",),
 }
+"""Folder or module names of each layer; per-feature layouts (`orders/service.py`,
+`orders/views.py`) are covered by the singular names."""
 DEFAULT_LAYER_ORDER: tuple[tuple[str, ...], ...] = (
     ("api",),
     ("services",),
@@ -85,6 +102,9 @@ class AuditConfig:
     """Layer name -> directory or module names whose files belong to the layer."""
     layer_order: tuple[tuple[str, ...], ...] = DEFAULT_LAYER_ORDER
     """Layers from top to bottom; a layer may import its peers and the layers below it."""
+    target_version: Version | None = None
+    """The oldest Python the project supports (ruff's `target-version`, else `requires-python`);
+    None when it declares none, and then any Python syntax from 3.8 to 3.14 is valid."""
 
     def is_enabled(self, code: str) -> bool:
         """Whether `code` is selected: the most specific matching selector decides.
@@ -192,27 +212,40 @@ def load_config(start: Path) -> AuditConfig:
     pyproject = find_pyproject(start)
     if pyproject is None:
         return AuditConfig(root=start if start.is_dir() else start.parent)
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise UsageError(f"{pyproject} is not valid TOML: {error}") from error
+    data = _toml(pyproject)
     table = data.get("tool", {}).get("backend-agent", {})
-    return parse_table(table, pyproject.parent, origin=str(pyproject))
+    config = parse_table(table, pyproject.parent, origin=str(pyproject))
+    return replace(config, target_version=_target_version(data, pyproject.parent))
 
 
-_KNOWN_KEYS = frozenset(
-    {
-        "select",
-        "extend-select",
-        "ignore",
-        "per-file-ignores",
-        "exclude",
-        "extend-exclude",
-        "unsafe-fixes",
-        "layers",
-        "layer-order",
-    }
-)
+def target_version_in(directory: Path) -> Version | None:
+    """The target version declared by the project whose root is `directory`, if any."""
+    pyproject = directory / "pyproject.toml"
+    data = _toml(pyproject) if pyproject.is_file() else {}
+    return _target_version(data, directory)
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path} is not valid TOML: {error}") from error
+
+
+class _Table(BaseModel):
+    """`[tool.backend-agent]` as written: checked for unknown keys and wrong types."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    select: list[str] | None = None
+    extend_select: list[str] = Field(default=[], alias="extend-select")
+    ignore: list[str] | None = None
+    per_file_ignores: dict[str, list[str]] = Field(default={}, alias="per-file-ignores")
+    exclude: list[str] | None = None
+    extend_exclude: list[str] = Field(default=[], alias="extend-exclude")
+    unsafe_fixes: StrictBool = Field(default=False, alias="unsafe-fixes")
+    layers: dict[str, list[str]] = {}
+    layer_order: list[str] | None = Field(default=None, alias="layer-order")
 
 
 def parse_table(
@@ -229,39 +262,19 @@ def parse_table(
         UsageError: An unknown key, a value of the wrong type, or an unknown code.
     """
     where = f"[tool.backend-agent] in {origin}"
-    unknown = sorted(set(table) - _KNOWN_KEYS)
-    if unknown:
-        raise UsageError(
-            f"unknown key `{unknown[0]}` in {where}; known keys: {', '.join(sorted(_KNOWN_KEYS))}"
-        )
-    select = _strings(table, "select", where) or DEFAULT_SELECT
-    select += _strings(table, "extend-select", where)
-    ignore = _strings(table, "ignore", where) if "ignore" in table else DEFAULT_IGNORE
-    per_file: dict[str, tuple[str, ...]] = {}
-    raw_per_file = table.get("per-file-ignores", {})
-    if not isinstance(raw_per_file, dict):
-        raise UsageError(f"`per-file-ignores` in {where} must be a table of glob = [codes]")
-    for pattern, codes in raw_per_file.items():
-        per_file[pattern] = _strings(
-            {"codes": codes}, "codes", f"per-file-ignores.{pattern} in {where}"
-        )
+    try:
+        parsed = _Table.model_validate(table)
+    except ValidationError as error:
+        raise UsageError(_explain(error, where)) from None
+    select = tuple(parsed.select or DEFAULT_SELECT) + tuple(parsed.extend_select)
+    ignore = tuple(parsed.ignore) if parsed.ignore is not None else DEFAULT_IGNORE
+    per_file = {pattern: tuple(codes) for pattern, codes in parsed.per_file_ignores.items()}
     validate_codes([*select, *ignore, *(c for codes in per_file.values() for c in codes)], where)
-    exclude = _strings(table, "exclude", where) or DEFAULT_EXCLUDE
-    exclude += _strings(table, "extend-exclude", where)
-    unsafe = table.get("unsafe-fixes", False)
-    if not isinstance(unsafe, bool):
-        raise UsageError(f"`unsafe-fixes` in {where} must be true or false")
-    layers = dict(DEFAULT_LAYERS)
-    raw_layers = table.get("layers", {})
-    if not isinstance(raw_layers, dict):
-        raise UsageError(f"`layers` in {where} must be a table of layer = [directory names]")
-    for name, dirs in raw_layers.items():
-        layers[name] = _strings({"dirs": dirs}, "dirs", f"layers.{name} in {where}")
+    layers = {**DEFAULT_LAYERS, **{name: tuple(dirs) for name, dirs in parsed.layers.items()}}
     order = DEFAULT_LAYER_ORDER
-    if "layer-order" in table:
+    if parsed.layer_order is not None:
         order = tuple(
-            tuple(part.strip() for part in level.split("|"))
-            for level in _strings(table, "layer-order", where)
+            tuple(part.strip() for part in level.split("|")) for level in parsed.layer_order
         )
         missing = sorted({name for level in order for name in level} - set(layers))
         if missing:
@@ -274,15 +287,52 @@ def parse_table(
         select=select,
         ignore=ignore,
         per_file_ignores=per_file,
-        exclude=exclude,
-        unsafe_fixes=unsafe,
+        exclude=tuple(parsed.exclude or DEFAULT_EXCLUDE) + tuple(parsed.extend_exclude),
+        unsafe_fixes=parsed.unsafe_fixes,
         layers=layers,
         layer_order=order,
     )
 
 
-def _strings(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise UsageError(f"`{key}` in {where} must be a list of strings")
-    return tuple(value)
+def _explain(error: ValidationError, where: str) -> str:
+    """The first problem of the table as one line naming the key."""
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "extra_forbidden":
+        known = sorted(info.alias or name for name, info in _Table.model_fields.items())
+        return f"unknown key `{key}` in {where}; known keys: {', '.join(known)}"
+    return f"`{key}` in {where}: {first['msg'].lower()}"
+
+
+_RUFF_TARGET = re.compile(r"^py3(?P<minor>[0-9]+)$")
+_POETRY_CARET = re.compile(r"^\s*[\^~](?!=)")
+_MINORS = range(0, 20)
+
+
+def _target_version(pyproject: Mapping[str, Any], root: Path) -> Version | None:
+    """The oldest Python the project supports, as ruff decides it.
+
+    ruff's `target-version` (ruff.toml, .ruff.toml, then `[tool.ruff]`), else the lower
+    bound of `requires-python` (or Poetry's `python` dependency).
+    """
+    ruff_tables = [
+        _toml(root / name) for name in ("ruff.toml", ".ruff.toml") if (root / name).is_file()
+    ]
+    ruff_tables.append(pyproject.get("tool", {}).get("ruff", {}))
+    for table in ruff_tables:
+        match = _RUFF_TARGET.match(str(table.get("target-version", "")))
+        if match:
+            return (3, int(match.group("minor")))
+    requires = pyproject.get("project", {}).get("requires-python")
+    if requires is None:
+        poetry = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {})
+        requires = poetry.get("python")
+        if isinstance(requires, str):
+            requires = _POETRY_CARET.sub(">=", requires)
+    if not isinstance(requires, str):
+        return None
+    try:
+        specifier = SpecifierSet(requires)
+    except InvalidSpecifier:
+        return None
+    return next(((3, minor) for minor in _MINORS if f"3.{minor}" in specifier), None)

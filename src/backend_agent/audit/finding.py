@@ -45,7 +45,9 @@ class Fix:
     applicability: Applicability
     """Whether `--fix` may apply it without asking."""
     edits: tuple[Edit, ...]
-    """Non-overlapping edits to one file."""
+    """Non-overlapping edits to the finding's file."""
+    elsewhere: tuple[tuple[Path, tuple[Edit, ...]], ...] = ()
+    """Edits to other files that belong to the same fix (a function moved to a service)."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from backend_agent.audit.module import Function
+from backend_agent.audit.parsed_module import Function
 
 Loop = ast.For | ast.AsyncFor | ast.While
 _TRANSACTION_METHODS = frozenset({"start_transaction", "transaction", "begin", "with_transaction"})
@@ -30,6 +30,11 @@ class Flow:
     """A `break`/`return`/`raise`/`continue` follows the statement in its block (one-shot)."""
     branches: tuple[tuple[int, int], ...] = ()
     """(id of an `if`/`try`/`match`, branch taken) for each branching statement around the node."""
+    guarded: ast.Try | ast.TryStar | None = None
+    """The innermost `try` whose body holds the node, inside the innermost loop."""
+    batched: bool = False
+    """Under an `if` in the innermost loop that counts (`i % 100 == 0`, `len(batch) >= n`):
+    work done once per batch, not per iteration."""
 
     def exclusive_with(self, other: Flow) -> bool:
         """Whether the nodes sit in different branches of one `if`/`try`/`match` (exclusive)."""
@@ -55,10 +60,12 @@ def _statement(statement: ast.stmt, flow: Flow) -> Iterator[tuple[ast.AST, Flow]
     if isinstance(statement, ast.For | ast.AsyncFor | ast.While):
         head = statement.test if isinstance(statement, ast.While) else statement.iter
         yield from _expression(head, flow)
-        yield from _block(statement.body, replace(flow, loop=statement))
+        inner = replace(flow, loop=statement, guarded=None, batched=False)
+        yield from _block(statement.body, inner)
         yield from _block(statement.orelse, flow)
     elif isinstance(statement, ast.Try | ast.TryStar):
-        yield from _block(statement.body, _branch(flow, statement, 0))
+        guarded = replace(_branch(flow, statement, 0), guarded=statement)
+        yield from _block(statement.body, guarded)
         for number, handler in enumerate(statement.handlers, start=1):
             yield from _block(handler.body, _branch(flow, statement, number))
         yield from _block(statement.orelse, flow)
@@ -74,7 +81,8 @@ def _statement(statement: ast.stmt, flow: Flow) -> Iterator[tuple[ast.AST, Flow]
         yield from _block(statement.body, replace(flow, in_transaction=transaction))
     elif isinstance(statement, ast.If):
         yield from _expression(statement.test, flow)
-        yield from _block(statement.body, _branch(flow, statement, 0))
+        batched = replace(flow, batched=flow.batched or _counts(statement.test))
+        yield from _block(statement.body, _branch(batched, statement, 0))
         yield from _block(statement.orelse, _branch(flow, statement, 1))
     elif isinstance(statement, ast.Match):
         yield from _expression(statement.subject, flow)
@@ -83,6 +91,19 @@ def _statement(statement: ast.stmt, flow: Flow) -> Iterator[tuple[ast.AST, Flow]
     else:
         for child in ast.iter_child_nodes(statement):
             yield from _expression(child, flow)
+
+
+def _counts(test: ast.expr) -> bool:
+    """A test on a counter: a modulo, or a comparison with a `len(...)`."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            return True
+        if isinstance(node, ast.Compare) and any(
+            isinstance(side, ast.Call) and isinstance(side.func, ast.Name) and side.func.id == "len"
+            for side in (node.left, *node.comparators)
+        ):
+            return True
+    return False
 
 
 def _branch(flow: Flow, statement: ast.stmt, side: int) -> Flow:

@@ -16,15 +16,16 @@ from backend_agent.audit.knowledge import (
     DERIVED,
     FACTORIES,
     ITERATORS,
+    NEW_TYPES,
     OPTIONAL,
     DbType,
 )
-from backend_agent.audit.module import Function, Module, parameters
+from backend_agent.audit.parsed_module import Function, ParsedModule, parameters
 
 _MAX_DEPTH = 8
 
 
-def annotation_type(module: Module, node: ast.expr | None, depth: int = 0) -> DbType | None:
+def annotation_type(module: ParsedModule, node: ast.expr | None, depth: int = 0) -> DbType | None:
     """The database type an annotation names, looking through aliases, Optional and Annotated.
 
     Args:
@@ -61,23 +62,25 @@ def annotation_type(module: Module, node: ast.expr | None, depth: int = 0) -> Db
         return None
     if name in DB_TYPES:
         return DB_TYPES[name]
-    if module.project is not None:
-        alias = module.project.definition(name)
-        if alias is not None and isinstance(alias[1], ast.expr):
-            return annotation_type(alias[0], alias[1], depth + 1)
+    alias = module.codebase.definition(name)
+    if alias is not None and isinstance(alias[1], ast.expr):
+        owner, value = alias[0], alias[1]
+        if isinstance(value, ast.Call) and owner.resolve(value.func) in NEW_TYPES:
+            return annotation_type(owner, value.args[1], depth + 1) if len(value.args) > 1 else None
+        return annotation_type(owner, value, depth + 1)
     return None
 
 
-def provider_type(module: Module, default: ast.expr | None, depth: int = 0) -> DbType | None:
+def provider_type(module: ParsedModule, default: ast.expr | None, depth: int = 0) -> DbType | None:
     """The type a `Depends(provider)` default yields, from the provider's annotation or body."""
     if not (
         isinstance(default, ast.Call) and default.args and module.resolve(default.func) in DEPENDS
     ):
         return None
     name = module.resolve(default.args[0])
-    if name is None or module.project is None or depth > _MAX_DEPTH:
+    if name is None or depth > _MAX_DEPTH:
         return None
-    found = module.project.function(name)
+    found = module.codebase.function(name)
     if found is None:
         return None
     owner, provider = found
@@ -96,12 +99,20 @@ def provider_type(module: Module, default: ast.expr | None, depth: int = 0) -> D
 class TypeEnv:
     """Database types of the names in one function."""
 
-    def __init__(self, module: Module, function: Function | None) -> None:
+    def __init__(self, module: ParsedModule, function: Function | None) -> None:
         """Collect types from parameters, `with` targets and assignments (none at module level)."""
         self.module = module
         self.names: dict[str, DbType] = {}
+        self.own: str | None = None
+        """The name of a method's `self`, whose attributes have the class's types."""
+        self.attributes: dict[str, DbType] = {}
         if function is not None:
             self._collect(function)
+            owner = module.method_classes.get(id(function))
+            arguments = [*function.args.posonlyargs, *function.args.args]
+            if owner is not None and arguments:
+                self.own = arguments[0].arg
+                self.attributes = class_attributes(module, owner)
 
     def _collect(self, function: Function) -> None:
         module = self.module
@@ -145,6 +156,10 @@ class TypeEnv:
         if isinstance(node, ast.Call):
             return self._call(node, depth)
         if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id == self.own:
+                found = self.attributes.get(node.attr)
+                if found is not None:
+                    return found
             base = self.infer(node.value, depth + 1)
             if base is not None:
                 return _member(base)
@@ -165,8 +180,8 @@ class TypeEnv:
         called = self.infer(node.func, depth + 1)
         if called is not None and called.kind == "sessionmaker":
             return DbType("session", called.is_async, called.family)
-        if name is not None and self.module.project is not None:
-            found = self.module.project.function(name)
+        if name is not None:
+            found = self.module.codebase.function(name)
             if found is not None:
                 return annotation_type(found[0], found[1].returns)
         return None
@@ -183,18 +198,14 @@ def _member(base: DbType | None) -> DbType | None:
     return None
 
 
-def global_type(module: Module, node: ast.expr, depth: int = 0) -> DbType | None:
+def global_type(module: ParsedModule, node: ast.expr, depth: int = 0) -> DbType | None:
     """The type of a project-level name (`SessionLocal = sessionmaker(...)`, `engine = ...`)."""
-    if (
-        module.project is None
-        or depth > _MAX_DEPTH
-        or not isinstance(node, ast.Name | ast.Attribute)
-    ):
+    if depth > _MAX_DEPTH or not isinstance(node, ast.Name | ast.Attribute):
         return None
     name = module.resolve(node)
     if name is None:
         return None
-    found = module.project.definition(name)
+    found = module.codebase.definition(name)
     if found is None:
         return None
     owner, value = found
@@ -206,11 +217,43 @@ def global_type(module: Module, node: ast.expr, depth: int = 0) -> DbType | None
     return None
 
 
-def types_in(module: Module, function: Function) -> TypeEnv:
-    """The (cached) type environment of a function."""
-    cache = module.type_envs
-    env = cache.get(id(function))
-    if env is None:
-        env = TypeEnv(module, function)
-        cache[id(function)] = env
-    return env
+def class_attributes(module: ParsedModule, owner: ast.ClassDef) -> dict[str, DbType]:
+    """Database types of a class's attributes: `session: Session` in the body, or
+    `self.session = session` in a method whose parameter is typed."""
+
+    def collect() -> dict[str, DbType]:
+        found: dict[str, DbType] = {}
+        for statement in owner.body:
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                kind = annotation_type(module, statement.annotation)
+                if kind is not None:
+                    found[statement.target.id] = kind
+            elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                arguments = [*statement.args.posonlyargs, *statement.args.args]
+                if not arguments:
+                    continue
+                own = arguments[0].arg
+                typed = {
+                    argument.arg: kind
+                    for argument, _ in parameters(statement)
+                    if (kind := annotation_type(module, argument.annotation)) is not None
+                }
+                for node in module.bindings_in(statement):
+                    target = node.targets[0] if isinstance(node, ast.Assign) else None
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == own
+                        and isinstance(node, ast.Assign)
+                        and isinstance(node.value, ast.Name)
+                        and node.value.id in typed
+                    ):
+                        found[target.attr] = typed[node.value.id]
+        return found
+
+    return module.codebase.memo("attributes", owner, collect)
+
+
+def types_in(module: ParsedModule, function: Function) -> TypeEnv:
+    """The type environment of a function, worked out once per run."""
+    return module.codebase.memo("types", function, lambda: TypeEnv(module, function))

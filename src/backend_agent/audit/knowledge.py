@@ -229,6 +229,9 @@ OPTIONAL: frozenset[str] = frozenset(
 )
 """Wrappers whose arguments are the possible types."""
 
+NEW_TYPES: frozenset[str] = frozenset({"typing.NewType", "typing_extensions.NewType"})
+"""`NewType("Name", T)`: a distinct name for the type `T`."""
+
 ITERATORS: frozenset[str] = frozenset(
     {
         "typing.Iterator",
@@ -284,6 +287,11 @@ SECRET_WRAPPERS: frozenset[str] = frozenset(
 )
 """Calls whose first argument (or `default=`) is the field's default value."""
 
+ENUM_BASES: frozenset[str] = frozenset(
+    {"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag", "strenum.StrEnum"}
+)
+"""Base classes of enums: their members' values are labels, not secrets."""
+
 GETENV: frozenset[str] = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
 """Environment lookups with a fallback as second argument."""
 
@@ -331,3 +339,29 @@ BLOCKING_CALLS: frozenset[str] = frozenset(
     }
 )
 """Calls that block the thread (ruff's ASYNC2xx set, plus sync HTTP clients)."""
+
+RESPONSE_TYPES: frozenset[str] = frozenset(
+    {
+        "fastapi.Response",
+        "fastapi.responses.Response",
+        "starlette.responses.Response",
+        *(
+            f"{package}.{name}"
+            for package in ("fastapi.responses", "starlette.responses")
+            for name in (
+                "HTMLResponse",
+                "PlainTextResponse",
+                "JSONResponse",
+                "ORJSONResponse",
+                "UJSONResponse",
+                "RedirectResponse",
+                "StreamingResponse",
+                "FileResponse",
+            )
+        ),
+        "fastapi.sse.EventSourceResponse",
+        "sse_starlette.EventSourceResponse",
+        "sse_starlette.sse.EventSourceResponse",
+    }
+)
+"""Response classes: a handler returning one decides its own body and media type."""

@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 from backend_agent.audit.rules import (
     blocking_call_in_helper,
     commit_in_finally,
@@ -31,7 +31,7 @@ from backend_agent.audit.rules import (
     writes_without_transaction,
 )
 
-Check = Callable[[Module], Iterable[Violation]]
+Check = Callable[[ParsedModule], Iterable[Violation]]
 
 
 @dataclass(frozen=True)

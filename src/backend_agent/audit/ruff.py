@@ -6,18 +6,16 @@ join the report under ruff's own codes, with its fixes and documentation links.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from backend_agent.audit.finding import Applicability, Edit, Finding, Fix
 from backend_agent.errors import UsageError
+from backend_agent.ruff_binary import ruff_command
 
 _CODE = re.compile(r"^[A-Z]+[0-9]+$")
 _TEST_CODES = '["S101", "S105", "S106"]'
@@ -26,20 +24,6 @@ TEST_IGNORES = (
     f'"**/conftest.py" = {_TEST_CODES}}}'
 )
 """Asserts and throwaway passwords are how tests are written; ruff's S rules would flood them."""
-
-
-def ruff_command() -> list[str]:
-    """How to run ruff: the installed module with this interpreter, else the binary on PATH.
-
-    Raises:
-        UsageError: ruff is not installed.
-    """
-    if importlib.util.find_spec("ruff") is not None:
-        return [sys.executable, "-m", "ruff"]
-    binary = shutil.which("ruff")
-    if binary is not None:
-        return [binary]
-    raise UsageError("ruff is not installed: `pip install ruff`, or pass --no-ruff")
 
 
 class RuffRun:
@@ -51,19 +35,16 @@ class RuffRun:
         *,
         select: Sequence[str],
         ignore: Sequence[str],
-        fix: bool,
-        unsafe_fixes: bool,
         cwd: Path,
     ) -> None:
         """Start ruff on the files; the project's ruff configuration still applies
-        (excludes, per-file-ignores), the rule selection is ours.
+        (excludes, per-file-ignores), the rule selection is ours. ruff never writes: its
+        fixes come back as edits, which `--fix` checks and applies like ours.
 
         Args:
             files: The files to check.
             select: Ruff selectors (codes or prefixes); nothing runs when empty.
             ignore: Ruff selectors to switch off.
-            fix: Let ruff apply its safe fixes.
-            unsafe_fixes: And its unsafe ones.
             cwd: Where ruff runs (it finds the project's configuration from there).
 
         Raises:
@@ -84,9 +65,7 @@ class RuffRun:
         ]
         if ignore:
             command.append(f"--ignore={','.join(ignore)}")
-        command.append("--fix" if fix else "--no-fix")
-        if unsafe_fixes:
-            command.append("--unsafe-fixes")
+        command.append("--no-fix")
         command += ["--", *map(str, files)]
         self._process = subprocess.Popen(
             command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -13,10 +13,12 @@ from backend_agent.audit.runner import AuditReport
 def finding_json(finding: Finding) -> dict[str, Any]:
     """One finding as ruff writes one (keys sorted as ruff sorts them).
 
-    A fix title without edits is written as a `display-only` fix, so it is not lost.
+    A fix title without edits is written as a `display-only` fix, so it is not lost; so is
+    a fix that also edits other files (ruff's format has no file per edit, and half of such
+    a fix would break the code): `check --fix` applies it whole.
     """
     fix: dict[str, Any] | None = None
-    if finding.fix is not None and finding.fix.edits:
+    if finding.fix is not None and finding.fix.edits and not finding.fix.elsewhere:
         fix = {
             "applicability": str(finding.fix.applicability),
             "edits": [

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from backend_agent.audit.flow import Flow, walk_flow
 from backend_agent.audit.inference import types_in
-from backend_agent.audit.module import Function, Module
+from backend_agent.audit.parsed_module import Function, ParsedModule
 
 DB_LIBRARIES = (
     "sqlalchemy",
@@ -21,7 +21,7 @@ DB_LIBRARIES = (
 )
 
 
-def commits(module: Module, function: Function) -> Iterator[tuple[ast.Call, Flow]]:
+def commits(module: ParsedModule, function: Function) -> Iterator[tuple[ast.Call, Flow]]:
     """`x.commit()` calls in a function, with their flow.
 
     The receiver must be a session or connection by type; a receiver of unknown type
@@ -44,12 +44,30 @@ def commits(module: Module, function: Function) -> Iterator[tuple[ast.Call, Flow
         yield node, flow
 
 
-def has_commit(module: Module) -> bool:
+def is_script(module: ParsedModule) -> bool:
+    """Scripts, CLIs and migrations commit per batch or per item to keep their progress."""
+    return module.is_script
+
+
+def rolls_back(guard: ast.Try | ast.TryStar | None) -> bool:
+    """Whether a `try` rolls back in one of its handlers (a deliberate commit per item)."""
+    if guard is None:
+        return False
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "rollback"
+        for handler in guard.handlers
+        for node in ast.walk(handler)
+    )
+
+
+def has_commit(module: ParsedModule) -> bool:
     """Cheap pre-check: the text mentions `.commit(` at all."""
     return ".commit(" in module.text
 
 
-def owns_lines(module: Module, statement: ast.stmt) -> bool:
+def owns_lines(module: ParsedModule, statement: ast.stmt) -> bool:
     """Whether the statement stands alone on its lines (no `;` neighbours, no trailing code)."""
     if statement.end_lineno is None or statement.end_col_offset is None:
         return False

@@ -37,23 +37,23 @@ import ast
 from collections.abc import Iterator
 
 from backend_agent.audit.knowledge import BLOCKING_CALLS
-from backend_agent.audit.module import Function, Module, Violation
+from backend_agent.audit.parsed_module import Function, ParsedModule, Violation
 from backend_agent.audit.rules.sync_db_in_async import blocking_db_calls
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report calls from coroutines to project helpers that block."""
-    project = module.project
-    if module.is_test or project is None:
+    codebase = module.codebase
+    if module.is_test or module.is_script:
         return
     for function in module.all_functions:
         if not isinstance(function, ast.AsyncFunctionDef):
             continue
         for node in module.calls_in(function):
             name = module.resolve(node.func)
-            if name is None or not project.is_local(name):
+            if name is None or not codebase.is_local(name):
                 continue
-            found = project.function(name)
+            found = codebase.function(name)
             if found is None or isinstance(found[1], ast.AsyncFunctionDef):
                 continue
             blocking = _first_blocking(*found)
@@ -67,10 +67,11 @@ def check(module: Module) -> Iterator[Violation]:
                 )
 
 
-def _first_blocking(owner: Module, helper: Function) -> str | None:
-    cache = owner.blocking_helpers
-    if id(helper) in cache:
-        return cache[id(helper)]
+def _first_blocking(owner: ParsedModule, helper: Function) -> str | None:
+    return owner.codebase.memo("blocks", helper, lambda: _blocking(owner, helper))
+
+
+def _blocking(owner: ParsedModule, helper: Function) -> str | None:
     result = None
     for node in owner.calls_in(helper):
         name = owner.resolve(node.func)
@@ -81,5 +82,4 @@ def _first_blocking(owner: Module, helper: Function) -> str | None:
         for call, what in blocking_db_calls(owner, helper):
             result = f"it calls {what} at {owner.relative}:{call.lineno}"
             break
-    cache[id(helper)] = result
     return result

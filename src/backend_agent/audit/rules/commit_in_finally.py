@@ -34,7 +34,9 @@ Fix safety:
     statements remain, or `except` handlers do.
 
 Known limits:
-    Commits in functions called from `finally` are not followed.
+    A `finally` block that writes rows of its own before committing them (`session.add(
+    delivery)` then `commit()`: a record saved either way) is not reported. Commits in
+    functions called from `finally` are not followed.
 """
 
 from __future__ import annotations
@@ -44,17 +46,17 @@ from collections.abc import Iterator
 
 from backend_agent.audit.finding import Applicability, Edit, Fix
 from backend_agent.audit.flow import call_statement
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 from backend_agent.audit.rules._commits import commits, has_commit, owns_lines
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report commits in `finally` blocks."""
     if module.is_test or not has_commit(module):
         return
     for function in module.all_functions:
         for call, flow in commits(module, function):
-            if flow.finally_of is None:
+            if flow.finally_of is None or _records_its_own_writes(flow.finally_of, call):
                 continue
             yield module.violation(
                 call,
@@ -64,7 +66,26 @@ def check(module: Module) -> Iterator[Violation]:
             )
 
 
-def _move_into_try(module: Module, node: ast.Try, call: ast.Call) -> Fix | None:
+_WRITES = frozenset({"add", "add_all", "merge", "execute", "exec", "delete"})
+
+
+def _records_its_own_writes(node: ast.Try, commit: ast.Call) -> bool:
+    """The `finally` block writes rows of its own before committing them (an audit record,
+    a delivery attempt): a deliberate "save this either way", not the try body's work."""
+    for statement in node.finalbody:
+        if call_statement(statement, commit):
+            return False
+        for inner in ast.walk(statement):
+            if (
+                isinstance(inner, ast.Call)
+                and isinstance(inner.func, ast.Attribute)
+                and inner.func.attr in _WRITES
+            ):
+                return True
+    return False
+
+
+def _move_into_try(module: ParsedModule, node: ast.Try, call: ast.Call) -> Fix | None:
     statement = next((s for s in node.finalbody if call_statement(s, call)), None)
     last = node.body[-1]
     if (
@@ -93,7 +114,7 @@ def _move_into_try(module: Module, node: ast.Try, call: ast.Call) -> Fix | None:
     return Fix(Applicability.UNSAFE, (insert, remove))
 
 
-def _finally_line(module: Module, below: int) -> int | None:
+def _finally_line(module: ParsedModule, below: int) -> int | None:
     for number in range(below - 1, 0, -1):
         text = module.lines[number - 1].strip()
         if text.startswith("finally"):

@@ -11,14 +11,16 @@ Why it matters:
     rows written with no way to roll the rest back.
 
 Example:
-    for item in items:
-        session.add(Item.model_validate(item))
-        await session.commit()
+    async def import_items(session: AsyncSession, items: list[ItemCreate]) -> None:
+        for item in items:
+            session.add(Item.model_validate(item))
+            await session.commit()
 
 Use instead:
-    for item in items:
-        session.add(Item.model_validate(item))
-    await session.flush()   # the request's unit of work commits once
+    async def import_items(session: AsyncSession, items: list[ItemCreate]) -> None:
+        for item in items:
+            session.add(Item.model_validate(item))
+        await session.flush()  # the request's unit of work commits once
 
 Fix safety:
     Unsafe: moves the commit after the loop when it is the loop body's last statement
@@ -26,28 +28,48 @@ Fix safety:
     none do), which is the point, but changes what a failure half-way leaves behind.
 
 Known limits:
-    Commits in helpers called from the loop are not followed. Receivers of unknown type
-    count only in modules that import a database library or sit in a layer.
+    Not reported: a commit under an `if` in the loop that counts, or in a loop over
+    batches (names with `batch` or `chunk`): one commit per batch; a commit in a `try`
+    whose `except` rolls back (a deliberate commit per item), and scripts, CLIs and
+    migrations (`scripts/`, `bin/`, `migrations/`, `revisions/`, `cli.py`, `manage.py`),
+    where long jobs commit to keep their progress. Commits in helpers called from the
+    loop are not followed. Receivers of unknown type count only in modules that import a
+    database library or sit in a layer.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from backend_agent.audit.finding import Applicability, Edit, Fix
 from backend_agent.audit.flow import Loop, call_statement
-from backend_agent.audit.module import Module, Violation
-from backend_agent.audit.rules._commits import commits, has_commit, owns_lines
+from backend_agent.audit.parsed_module import ParsedModule, Violation
+from backend_agent.audit.rules._commits import (
+    commits,
+    has_commit,
+    is_script,
+    owns_lines,
+    rolls_back,
+)
+
+_BATCH = re.compile(r"batch|chunk", re.IGNORECASE)
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report commits inside loop bodies."""
-    if module.is_test or not has_commit(module):
+    if module.is_test or not has_commit(module) or is_script(module):
         return
     for function in module.all_functions:
         for call, flow in commits(module, function):
-            if flow.loop is None or flow.leaves_block:
+            if (
+                flow.loop is None
+                or flow.leaves_block
+                or flow.batched
+                or rolls_back(flow.guarded)
+                or _over_batches(flow.loop)
+            ):
                 continue
             fix = _move_after(module, flow.loop, call)
             yield module.violation(
@@ -58,7 +80,16 @@ def check(module: Module) -> Iterator[Violation]:
             )
 
 
-def _move_after(module: Module, loop: Loop, call: ast.Call) -> Fix | None:
+def _over_batches(loop: Loop) -> bool:
+    """A loop whose every pass handles a batch (`batch_size`, `for chunk in chunks(...)`)."""
+    return any(
+        (isinstance(node, ast.Name) and _BATCH.search(node.id) is not None)
+        or (isinstance(node, ast.Attribute) and _BATCH.search(node.attr) is not None)
+        for node in ast.walk(loop)
+    )
+
+
+def _move_after(module: ParsedModule, loop: Loop, call: ast.Call) -> Fix | None:
     """Dedent the loop's last statement so it runs once, after the loop."""
     statement = loop.body[-1]
     if (

@@ -29,18 +29,19 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 from backend_agent.audit.rules._secret_patterns import (
     assignments,
     credentials,
     getenv_fallback,
     literal_default,
+    mentions_credentials,
 )
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report URLs with passwords in literals that BA301/BA302 do not cover."""
-    if module.is_test or "://" not in module.text or "@" not in module.text:
+    if module.is_test or not mentions_credentials(module.text):
         return
     covered = {id(literal_default(module, value)) for _, value, _, _ in assignments(module)}
     docstrings = set()

@@ -31,12 +31,21 @@ Use instead:
         return await service.list_users(session)
 
 Fix safety:
-    No automatic fix: naming and placing the service function is a design decision.
+    Unsafe: moves the handler's body into a function of the same name in the matching
+    service module (`services/users.py` for `routes/users.py`, `orders/service.py` for
+    `orders/views.py`), typed as a service types it (`AsyncSession`, not `SessionDep`),
+    adds the imports it needs, and makes the handler return its result. Offered only when
+    the body uses nothing of HTTP, only its parameters, builtins and imports, and the
+    service module exists without a function of that name.
 
 Known limits:
     Only the handler's own body is checked, not helpers it calls in the api layer. A
     receiver of unknown type (no annotation, built dynamically) is reported only when a
-    SQL statement is passed to it or it comes from `request.app.state`.
+    SQL statement (built in place, chained, or held in a local name) is passed to its
+    `execute`/`exec`/`scalar(s)`/`stream`/`fetch*` method, or when it comes from
+    `request.app.state`. Sessions typed through `NewType`, re-exported
+    aliases, session factories (`SessionLocal()`, `sessionmaker(...)()`) and typed
+    attributes of class-based controllers (`self.session`) are followed.
 """
 
 from __future__ import annotations
@@ -44,10 +53,31 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from backend_agent.audit.finding import Fix
 from backend_agent.audit.inference import types_in
 from backend_agent.audit.knowledge import MONGO_WRITES, SQL_BUILDERS
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import Function, ParsedModule, Violation
+from backend_agent.audit.query_to_service import move_to_service
 
+_MAX_DEPTH = 8
+_EXECUTING = frozenset(
+    {
+        "exec",
+        "execute",
+        "executemany",
+        "scalar",
+        "scalars",
+        "stream",
+        "stream_scalars",
+        "fetch",
+        "fetchrow",
+        "fetchval",
+        "fetch_all",
+        "fetch_one",
+        "fetch_val",
+    }
+)
+"""Methods that run a statement; `.in_(select(...))` only builds a bigger one."""
 _STATE_METHODS = MONGO_WRITES | frozenset(
     {
         "find",
@@ -68,11 +98,13 @@ _STATE_METHODS = MONGO_WRITES | frozenset(
 )
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report database calls made directly in route handlers."""
     for handler in module.route_handlers:
         function = handler.function
         env = types_in(module, function)
+        fix: Fix | None = None
+        moved = False
         for node in module.calls_in(function):
             if not isinstance(node.func, ast.Attribute):
                 continue
@@ -82,21 +114,44 @@ def check(module: Module) -> Iterator[Violation]:
             found = env.infer(receiver)
             if found is not None:
                 message = f"Route `{function.name}` calls {call} on a database {found.kind}"
-            elif any(
-                isinstance(a, ast.Call) and module.resolve(a.func) in SQL_BUILDERS
-                for a in node.args
+            elif method in _EXECUTING and any(
+                _is_statement(module, function, argument) for argument in node.args
             ):
                 message = f"Route `{function.name}` executes a SQL statement with {call}"
             elif method in _STATE_METHODS and _via_app_state(receiver):
                 message = f"Route `{function.name}` queries the database through {call}"
             else:
                 continue
+            if not moved:
+                fix, moved = move_to_service(module, function), True
             yield module.violation(
                 node,
                 message,
                 "Move the query into a service function that takes the session or database "
                 "as a parameter",
+                fix,
             )
+
+
+def _is_statement(module: ParsedModule, function: Function, node: ast.expr, depth: int = 0) -> bool:
+    """A SQL statement: `select(...)`, a chain on one (`.where(...).limit(...)`), or a local
+    name bound to one."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(node, ast.Call):
+        if module.resolve(node.func) in SQL_BUILDERS:
+            return True
+        if isinstance(node.func, ast.Attribute):
+            return _is_statement(module, function, node.func.value, depth + 1)
+        return False
+    if isinstance(node, ast.Name):
+        return any(
+            isinstance(statement, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == node.id for t in statement.targets)
+            and _is_statement(module, function, statement.value, depth + 1)
+            for statement in module.bindings_in(function)
+        )
+    return False
 
 
 def _via_app_state(node: ast.expr) -> bool:

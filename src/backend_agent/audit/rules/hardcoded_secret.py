@@ -25,13 +25,16 @@ Use instead:
 Fix safety:
     Unsafe, for settings fields only: removes the default, making the field required.
     The app then needs the variable in its environment (`.env` for development), which
-    is the point. Constants get no automatic fix.
+    is the point. Constants get no automatic fix, and neither do fields whose name starts
+    with `_`: pydantic makes those private attributes, which the environment never fills.
 
 Known limits:
-    Names that end in a secret word but hold something else (`TOKEN_TYPE = "bearer"` is
-    fine, `PASSWORD_RESET_TOKEN = "reset"` is reported) need `# noqa: BA301`. A literal
-    equal to the variable's own name (`API_KEY = "api_key"`, a field name) is not
-    reported. Tests are not checked.
+    Not reported: enum members, names of cookies, headers, context variables and keys
+    (`SESSION_COOKIE_KEY`, `HEADER_KEY`, `REQUEST_ID_CTX_KEY`), and identifier values that
+    spell their own secret word (`access_token = "polar_access_token"`). A line that
+    ruff's S105 already reports is left to ruff. Other names that end in a secret word
+    but hold something else (`PASSWORD_RESET_TOKEN = "reset"`) need `# noqa: BA301`.
+    Tests are not checked.
 """
 
 from __future__ import annotations
@@ -40,17 +43,18 @@ import ast
 from collections.abc import Iterator
 
 from backend_agent.audit.finding import Applicability, Edit, Fix
-from backend_agent.audit.knowledge import SETTINGS_BASES
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.knowledge import ENUM_BASES, SETTINGS_BASES
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 from backend_agent.audit.rules._secret_patterns import (
     assignments,
     credentials,
     is_secret_name,
     literal_default,
+    names_itself,
 )
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report secret literals assigned at module and class level."""
     if module.is_test:
         return
@@ -58,10 +62,12 @@ def check(module: Module) -> Iterator[Violation]:
         literal = literal_default(module, value)
         if literal is None or not isinstance(literal.value, str):
             continue
-        masked = credentials(literal.value)
-        if masked is None and not (is_secret_name(name) and literal.value.lower() != name.lower()):
+        if owner is not None and _derives(module, owner, ENUM_BASES):
             continue
-        settings = owner is not None and _is_settings(module, owner)
+        masked = credentials(literal.value)
+        if masked is None and (not is_secret_name(name) or names_itself(name, literal.value)):
+            continue
+        settings = owner is not None and _derives(module, owner, SETTINGS_BASES)
         what = "a connection string with a password" if masked else "a secret literal"
         if settings and owner is not None:
             message = f"Settings field `{owner.name}.{name}` defaults to {what}"
@@ -69,22 +75,19 @@ def check(module: Module) -> Iterator[Violation]:
         else:
             message = f"`{name}` is {what} written in the code"
             fix_title = "Read it from settings (a `SecretStr` field filled from the environment)"
-        fix = _remove_default(module, statement) if settings else None
+        fix = _remove_default(module, statement) if settings and not name.startswith("_") else None
         yield module.violation(literal, message, fix_title, fix)
 
 
-def _is_settings(module: Module, owner: ast.ClassDef) -> bool:
-    project = module.project
+def _derives(module: ParsedModule, owner: ast.ClassDef, bases: frozenset[str]) -> bool:
     for base in owner.bases:
         name = module.resolve(base)
-        if name in SETTINGS_BASES or (
-            name is not None and project is not None and project.is_subclass(name, SETTINGS_BASES)
-        ):
+        if name is not None and module.codebase.is_subclass(name, bases):
             return True
     return False
 
 
-def _remove_default(module: Module, statement: ast.stmt) -> Fix | None:
+def _remove_default(module: ParsedModule, statement: ast.stmt) -> Fix | None:
     if not isinstance(statement, ast.AnnAssign) or statement.value is None:
         return None
     annotation, value = statement.annotation, statement.value

@@ -33,7 +33,8 @@ Fix safety:
     No automatic fix: the domain error and its HTTP mapping have to be chosen.
 
 Known limits:
-    Only files in the `services` layer are checked; an exception built by a helper
+    The framework's HTTP-free helpers (`run_in_threadpool`, `jsonable_encoder`) may be
+    imported. Only files in the `services` layer are checked; an exception built by a helper
     function and raised later is seen only if its class is named at the `raise`.
 """
 
@@ -43,20 +44,26 @@ import ast
 from collections.abc import Iterator
 
 from backend_agent.audit.knowledge import HTTP_EXCEPTIONS, WEB_FRAMEWORKS
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 
+_UTILITIES = (
+    "fastapi.concurrency.",
+    "starlette.concurrency.",
+    "fastapi.encoders.",
+)
+"""Framework helpers that know nothing of HTTP (thread pools, JSON encoding)."""
 _FIX_TITLE = "Raise a domain error and map it to an HTTP response in the API layer"
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report web-framework imports and HTTP exceptions raised in services."""
-    if module.layer != "services" or module.project is None:
+    if module.layer != "services":
         return
-    project = module.project
+    codebase = module.codebase
     for node, names in module.import_nodes:
         for name in names:
-            resolved = project.resolve(name)
-            if name.split(".")[0] in WEB_FRAMEWORKS:
+            resolved = codebase.resolve(name)
+            if name.split(".")[0] in WEB_FRAMEWORKS and not name.startswith(_UTILITIES):
                 yield module.violation(
                     node,
                     f"Service imports `{name}`: services must not depend on the web framework",
@@ -74,7 +81,7 @@ def check(module: Module) -> Iterator[Violation]:
         raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
         raised_name = module.resolve(raised)
         if raised_name is not None and (
-            raised_name in HTTP_EXCEPTIONS or project.is_subclass(raised_name, HTTP_EXCEPTIONS)
+            raised_name in HTTP_EXCEPTIONS or codebase.is_subclass(raised_name, HTTP_EXCEPTIONS)
         ):
             yield module.violation(
                 statement,

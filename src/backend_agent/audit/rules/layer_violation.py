@@ -33,22 +33,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report imports of higher layers."""
     layer = module.layer
-    if layer is None or module.project is None:
+    if layer is None:
         return
     rank = module.config.layer_rank(layer)
     if rank < 0:
         return
     for node, names in module.import_nodes:
         for name in names:
-            if not module.project.is_local(name):
+            if not module.codebase.is_local(name):
                 continue
-            target = module.config_layer(name.split("."))
+            found = module.codebase.module_of(name)
+            if found is not None and _same_layer_folder(module, found):
+                continue
+            target = found.layer if found is not None else module.config_layer(name.split("."))
             if target is None or target == layer:
                 continue
             target_rank = module.config.layer_rank(target)
@@ -59,3 +62,12 @@ def check(module: Module) -> Iterator[Violation]:
                     f"Move what `{layer}` needs down into its own layer or one below it",
                 )
                 break
+
+
+def _same_layer_folder(module: ParsedModule, other: ParsedModule) -> bool:
+    """Two modules of one folder named after a layer (`service/models.py`, `service/enums.py`)."""
+    folder = module.name.rsplit(".", 1)[0]
+    return (
+        other.name.rsplit(".", 1)[0] == folder
+        and module.config_layer(folder.split(".")[-1:]) is not None
+    )

@@ -26,9 +26,12 @@ Fix safety:
     No automatic fix: the model of the input has to be written.
 
 Known limits:
-    A request passed on to a helper that reads the body there is not followed. Webhook
-    endpoints that must verify a signature over the raw bytes are a legitimate use of
-    `request.body()`: suppress those with `# noqa: BA104`.
+    Not reported: a body handed at once to a model (`Form.model_validate(...)`,
+    `model_validate_form`, `parse_obj`, a `TypeAdapter`'s `validate_python`), raw bytes
+    handed to a signature check (a call named like `verify`, `signature`, `hmac`,
+    `construct_event`), and a bare `await request.form()` whose result is dropped (a
+    library reads the cached form). A request passed on to a helper that reads the body
+    there is not followed.
 """
 
 from __future__ import annotations
@@ -38,13 +41,15 @@ from collections.abc import Iterator
 
 from backend_agent.audit.annotations import is_container, is_untyped, unwrap_annotated
 from backend_agent.audit.knowledge import DEPENDS, RAW_BODY_METHODS, REQUEST_TYPES
-from backend_agent.audit.module import Function, Module, Violation, parameters
+from backend_agent.audit.parsed_module import Function, ParsedModule, Violation, parameters
 
 _BODY = frozenset({"fastapi.Body", "fastapi.params.Body"})
 _FIX_TITLE = "Declare a Pydantic model parameter; FastAPI validates and documents it"
+_VALIDATING = ("model_validate", "validate", "parse_obj", "parse_raw")
+_VERIFYING = ("verify", "signature", "hmac", "construct_event", "unwrap")
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report raw body reads and untyped body parameters in route handlers."""
     for handler in module.route_handlers:
         function = handler.function
@@ -77,16 +82,70 @@ def check(module: Module) -> Iterator[Violation]:
             yield from _raw_reads(module, function, requests)
 
 
-def _raw_reads(module: Module, function: Function, requests: set[str]) -> Iterator[Violation]:
+def _raw_reads(module: ParsedModule, function: Function, requests: set[str]) -> Iterator[Violation]:
     for node in module.calls_in(function):
         if (
             isinstance(node.func, ast.Attribute)
             and node.func.attr in RAW_BODY_METHODS
             and isinstance(node.func.value, ast.Name)
             and node.func.value.id in requests
+            and not _checked_at_once(module, function, node)
         ):
             yield module.violation(
                 node,
                 f"Route `{function.name}` reads the raw body with `{module.source(node)}`",
                 _FIX_TITLE,
             )
+
+
+def _checked_at_once(module: ParsedModule, function: Function, read: ast.Call) -> bool:
+    """The body goes straight into a model or a signature check, or is read and dropped.
+
+    `Form.model_validate(await request.json())`, `data = await request.form()` then
+    `Form.model_validate_form(data)`, `payload = await request.body()` then
+    `verify_signature(payload, ...)`, and a bare `await request.form()` that leaves the
+    parsed form to a library.
+    """
+    calls = module.calls_in(function)
+    for call in calls:
+        if _checks(module, call) and any(
+            _contains(argument, read) for argument in _arguments(call)
+        ):
+            return True
+    for statement in module.bindings_in(function):
+        if (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and _contains(statement.value, read)
+        ):
+            name = statement.targets[0].id
+            return any(
+                _checks(module, call)
+                and any(isinstance(a, ast.Name) and a.id == name for a in _arguments(call))
+                for call in calls
+            )
+    return any(
+        isinstance(statement, ast.Expr) and _contains(statement.value, read)
+        for statement in function.body
+    )
+
+
+def _arguments(call: ast.Call) -> list[ast.expr]:
+    return [*call.args, *(keyword.value for keyword in call.keywords)]
+
+
+def _checks(module: ParsedModule, call: ast.Call) -> bool:
+    """A call that validates data with a model or verifies a signature, by its name
+    (`Form.model_validate`, `validate_event`, `hmac.new`, `verify_signature`)."""
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else None
+    if isinstance(call.func, ast.Name):
+        name = call.func.id
+    if name is None:
+        return False
+    qualified = (module.resolve(call.func) or name).lower()
+    return name.lower().startswith(_VALIDATING) or any(word in qualified for word in _VERIFYING)
+
+
+def _contains(tree: ast.AST, node: ast.AST) -> bool:
+    return any(child is node for child in ast.walk(tree))

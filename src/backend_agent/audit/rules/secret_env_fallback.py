@@ -11,6 +11,8 @@ Why it matters:
     database without anyone noticing.
 
 Example:
+    import os
+
     OPENAI_API_KEY = os.getenv("OPENAI_API_KEY", "sk-dev-123")
     DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://app:app@localhost/app")
 
@@ -35,11 +37,11 @@ import ast
 from collections.abc import Iterator
 
 from backend_agent.audit.finding import Applicability, Edit, Fix
-from backend_agent.audit.module import Module, Violation
+from backend_agent.audit.parsed_module import ParsedModule, Violation
 from backend_agent.audit.rules._secret_patterns import credentials, getenv_fallback, is_secret_name
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report environment lookups with a secret literal fallback."""
     if module.is_test or ("getenv" not in module.text and "environ" not in module.text):
         return
@@ -62,7 +64,7 @@ def check(module: Module) -> Iterator[Violation]:
         )
 
 
-def _require(module: Module, call: ast.Call, variable: str) -> Fix | None:
+def _require(module: ParsedModule, call: ast.Call, variable: str) -> Fix | None:
     function = call.func
     if not isinstance(function, ast.Attribute) or function.attr == "setdefault":
         return None

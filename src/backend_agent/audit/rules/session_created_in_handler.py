@@ -30,7 +30,8 @@ Fix safety:
 Known limits:
     Dependency providers (`get_session` in `api/deps.py`), `db/` modules, `main.py` and
     tests may create these objects and are not checked. Sessions opened from a received
-    client or engine (`client.start_session()`, `engine.connect()`) are fine.
+    client, engine or sessionmaker (`client.start_session()`, `engine.connect()`, a
+    `sessionmaker` parameter called once per concurrent task) are fine.
 """
 
 from __future__ import annotations
@@ -40,10 +41,10 @@ from collections.abc import Iterator
 
 from backend_agent.audit.inference import TypeEnv, types_in
 from backend_agent.audit.knowledge import CREATED_KINDS, DB_TYPES, FACTORIES
-from backend_agent.audit.module import Function, Module, Violation
+from backend_agent.audit.parsed_module import Function, ParsedModule, Violation, parameters
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report database objects created in handlers and services."""
     if module.is_test:
         return
@@ -58,7 +59,7 @@ def check(module: Module) -> Iterator[Violation]:
     for where, function in scopes:
         env = TypeEnv(module, None) if function is None else types_in(module, function)
         for call in module.calls_in(function):
-            kind = _created(module, env, call)
+            kind = _created(module, env, call, function)
             if kind is not None:
                 yield module.violation(
                     call,
@@ -68,12 +69,19 @@ def check(module: Module) -> Iterator[Violation]:
                 )
 
 
-def _created(module: Module, env: TypeEnv, call: ast.Call) -> str | None:
+def _created(
+    module: ParsedModule, env: TypeEnv, call: ast.Call, function: Function | None
+) -> str | None:
+    received = (
+        function is not None
+        and isinstance(call.func, ast.Name)
+        and any(argument.arg == call.func.id for argument, _ in parameters(function))
+    )
     name = module.resolve(call.func)
     made = FACTORIES.get(name) or DB_TYPES.get(name) if name is not None else None
     if made is None:
         called = env.infer(call.func)
-        if called is not None and called.kind == "sessionmaker":
+        if called is not None and called.kind == "sessionmaker" and not received:
             return "session"
         return None
     return made.kind if made.kind in CREATED_KINDS else None

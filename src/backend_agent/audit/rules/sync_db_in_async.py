@@ -38,7 +38,7 @@ from collections.abc import Iterator
 
 from backend_agent.audit.inference import types_in
 from backend_agent.audit.knowledge import FACTORIES, NON_IO_METHODS
-from backend_agent.audit.module import Function, Module, Violation
+from backend_agent.audit.parsed_module import Function, ParsedModule, Violation
 
 _LIBRARIES = {
     "sql": "SQLAlchemy",
@@ -49,7 +49,7 @@ _LIBRARIES = {
 }
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report sync database I/O in coroutines."""
     if module.is_test:
         return
@@ -64,7 +64,7 @@ def check(module: Module) -> Iterator[Violation]:
                 )
 
 
-def blocking_db_calls(module: Module, function: Function) -> Iterator[tuple[ast.Call, str]]:
+def blocking_db_calls(module: ParsedModule, function: Function) -> Iterator[tuple[ast.Call, str]]:
     """Sync database calls in a function's own body, with a phrase describing each."""
     env = None
     for node in module.calls_in(function):

@@ -31,6 +31,7 @@ Fix safety:
     No automatic fix: which writes belong together is a business decision.
 
 Known limits:
+    Scripts, CLIs and migrations are not checked (they commit per step on purpose).
     Writes in different helpers called one after the other are not combined. SQL writes
     through one session need no extra transaction (the session is one until it commits),
     so only repeated commits are reported for SQLAlchemy/SQLModel.
@@ -44,8 +45,8 @@ from collections.abc import Iterator
 from backend_agent.audit.flow import Flow, first_pair, walk_flow
 from backend_agent.audit.inference import types_in
 from backend_agent.audit.knowledge import MONGO_WRITES, DbType
-from backend_agent.audit.module import Function, Module, Violation
-from backend_agent.audit.rules._commits import commits, has_commit
+from backend_agent.audit.parsed_module import Function, ParsedModule, Violation
+from backend_agent.audit.rules._commits import commits, has_commit, is_script
 
 _SQL_WRITES = (
     "insert",
@@ -61,9 +62,9 @@ _SQL_WRITES = (
 _FIX_TITLE = "Group the writes in one transaction (or one unit of work committed once)"
 
 
-def check(module: Module) -> Iterator[Violation]:
+def check(module: ParsedModule) -> Iterator[Violation]:
     """Report functions whose writes are not atomic together."""
-    if module.is_test:
+    if module.is_test or is_script(module):
         return
     text = module.text
     mongo = any(method in text for method in MONGO_WRITES)
@@ -78,7 +79,7 @@ def check(module: Module) -> Iterator[Violation]:
             yield from _repeated_commits(module, function)
 
 
-def _loose_writes(module: Module, function: Function) -> Iterator[Violation]:
+def _loose_writes(module: ParsedModule, function: Function) -> Iterator[Violation]:
     env = types_in(module, function)
     writes: list[tuple[ast.Call, Flow]] = []
     for node, flow in walk_flow(function):
@@ -121,7 +122,7 @@ def _writes_sql(call: ast.Call) -> bool:
     return True
 
 
-def _repeated_commits(module: Module, function: Function) -> Iterator[Violation]:
+def _repeated_commits(module: ParsedModule, function: Function) -> Iterator[Violation]:
     found = [
         (call, flow)
         for call, flow in commits(module, function)
