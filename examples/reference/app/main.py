@@ -19,7 +19,7 @@ from app.api.router import api_router
 from app.core.config import Settings, get_settings
 from app.core.logging import configure_logging
 from app.db.mongo import IndexState, build_indexes, create_client
-from app.db.postgres import create_engine, create_sessionmaker, read_only
+from app.db.postgres import Database
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +29,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the connection pools at start-up and close them at shutdown (whatever failed)."""
     settings: Settings = app.state.settings
     async with AsyncExitStack() as stack:
-        engine = create_engine(settings)
-        stack.push_async_callback(engine.dispose)
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.read_sessionmaker = create_sessionmaker(read_only(engine))
+        database = Database(settings)
+        await database.open()
+        stack.push_async_callback(database.close)
+        app.state.database = database
         client = create_client(settings)
         stack.push_async_callback(client.close)
         app.state.mongo_client = client

@@ -8,11 +8,10 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import NotFoundError
 from app.db.mongo import MongoDatabase, conflict_from, to_document
-from app.db.postgres import ensure_exists
+from app.db.session import Session, ensure_exists
 from app.models.preference import COLLECTION, PreferenceCreate, PreferenceRead, PreferenceUpdate
 from app.models.user import User
 
@@ -29,7 +28,7 @@ def _read(document: dict[str, Any]) -> PreferenceRead:
 
 
 async def create_preference(
-    database: MongoDatabase, session: AsyncSession, data: PreferenceCreate
+    database: MongoDatabase, session: Session, data: PreferenceCreate
 ) -> PreferenceRead:
     await ensure_exists(session, User, data.user_id, field="user_id")
     document = to_document(data)
@@ -64,7 +63,7 @@ async def list_preferences(
 
 async def update_preference(
     database: MongoDatabase,
-    session: AsyncSession,
+    session: Session,
     preference_id: str,
     data: PreferenceUpdate,
 ) -> PreferenceRead:

@@ -6,26 +6,24 @@ The caller's unit of work commits what these functions change.
 import logging
 
 from pymongo.errors import ConnectionFailure
+from sqlalchemy import delete, insert, update
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import NotFoundError, UnavailableError
 from app.db.mongo import MongoDatabase
-from app.db.postgres import flush
+from app.db.session import Session
 from app.models.user import User, UserCreate, UserUpdate
 from app.services import preferences
 
 logger = logging.getLogger(__name__)
 
 
-async def create_user(session: AsyncSession, data: UserCreate) -> User:
-    user = User.model_validate(data)
-    session.add(user)
-    await flush(session)
-    return user
+async def create_user(session: Session, data: UserCreate) -> User:
+    statement = insert(User).values(data.model_dump()).returning(User)
+    return await session.one(statement)
 
 
-async def get_user(session: AsyncSession, user_id: int) -> User:
+async def get_user(session: Session, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
         raise NotFoundError(f"User {user_id} not found")
@@ -33,30 +31,32 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 
 
 async def list_users(
-    session: AsyncSession,
+    session: Session,
     *,
     offset: int,
     limit: int,
 ) -> list[User]:
     statement = select(User).order_by(col(User.id)).offset(offset).limit(limit)
-    return list((await session.exec(statement)).all())
+    return await session.all(statement)
 
 
-async def update_user(session: AsyncSession, user_id: int, data: UserUpdate) -> User:
-    user = await get_user(session, user_id)
+async def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
     changes = data.model_dump(exclude_unset=True)
-    user.sqlmodel_update(changes)
-    session.add(user)
-    await flush(session)
+    if not changes:
+        return await get_user(session, user_id)
+    statement = update(User).where(col(User.id) == user_id).values(changes).returning(User)
+    user = await session.first(statement)
+    if user is None:
+        raise NotFoundError(f"User {user_id} not found")
     return user
 
 
-async def delete_user(session: AsyncSession, database: MongoDatabase, user_id: int) -> None:
+async def delete_user(session: Session, database: MongoDatabase, user_id: int) -> None:
     """Delete a user and the MongoDB documents that belong to it.
 
     Order of operations:
-    1. delete the row and flush, so PostgreSQL's own checks pass or fail first (nothing is
-       committed yet);
+    1. delete the row, so PostgreSQL's own checks pass or fail first (nothing is committed
+       yet);
     2. delete the dependent documents (preferences);
     3. the request's unit of work commits the row deletion.
 
@@ -66,9 +66,7 @@ async def delete_user(session: AsyncSession, database: MongoDatabase, user_id: i
     there. Either way no document is left without its row, and repeating the delete
     finishes the job, since every step is idempotent.
     """
-    user = await get_user(session, user_id)
-    await session.delete(user)
-    await flush(session)
+    await _delete_row(session, user_id)
     try:
         await preferences.delete_by_user(database, user_id)
     except ConnectionFailure as error:
@@ -81,3 +79,9 @@ async def delete_user(session: AsyncSession, database: MongoDatabase, user_id: i
             "MongoDB is unavailable; the user was not deleted "
             "(some of its documents may have been): retry later"
         ) from error
+
+
+async def _delete_row(session: Session, user_id: int) -> None:
+    statement = delete(User).where(col(User.id) == user_id)
+    if await session.execute(statement) == 0:
+        raise NotFoundError(f"User {user_id} not found")

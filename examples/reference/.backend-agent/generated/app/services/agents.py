@@ -16,8 +16,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.core.config import Settings
 from app.core.errors import (
     DomainError,
@@ -28,6 +26,7 @@ from app.core.errors import (
     UpstreamTimeoutError,
 )
 from app.db.mongo import MongoDatabase
+from app.db.session import Session
 from app.models.agents import (
     AgentAnswer,
     AgentDelta,
@@ -52,7 +51,7 @@ CONVERSATION_COLLECTIONS = (CONVERSATIONS, MESSAGES)
 class AgentDeps:
     """The request's database handles, passed to tools as `RunContextWrapper[AgentDeps]`."""
 
-    session: AsyncSession
+    session: Session
     """The request's unit of work: what tools change commits with it, or not at all."""
     database: MongoDatabase
     """The app's MongoDB database."""
@@ -92,7 +91,7 @@ async def run_agent(
     agent: "Agent[AgentDeps]",
     request: AgentRunRequest,
     *,
-    session: AsyncSession,
+    session: Session,
     database: MongoDatabase,
     model: "Model",
     settings: Settings,
@@ -130,7 +129,7 @@ async def stream_agent(
     agent: "Agent[AgentDeps]",
     request: AgentRunRequest,
     *,
-    session: AsyncSession,
+    session: Session,
     database: MongoDatabase,
     model: "Model",
     settings: Settings,

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from app.db.session import Session
 
 from app.core.config import Settings
 from app.core.errors import (
@@ -52,7 +52,7 @@ CONVERSATION_COLLECTIONS = (CONVERSATIONS, MESSAGES)
 class AgentDeps:
     """The request's database handles, passed to tools as `RunContextWrapper[AgentDeps]`."""
 
-    session: AsyncSession
+    session: Session
     """The request's unit of work: what tools change commits with it, or not at all."""
     database: MongoDatabase
     """The app's MongoDB database."""
@@ -92,7 +92,7 @@ async def run_agent(
     agent: "Agent[AgentDeps]",
     request: AgentRunRequest,
     *,
-    session: AsyncSession,
+    session: Session,
     database: MongoDatabase,
     model: "Model",
     settings: Settings,
@@ -130,7 +130,7 @@ async def stream_agent(
     agent: "Agent[AgentDeps]",
     request: AgentRunRequest,
     *,
-    session: AsyncSession,
+    session: Session,
     database: MongoDatabase,
     model: "Model",
     settings: Settings,

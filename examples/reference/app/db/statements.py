@@ -1,0 +1,119 @@
+"""SQLModel statements turned into SQL for asyncpg once per shape, and rows turned into models.
+
+Compiling a statement costs SQLAlchemy about 100 us; requests repeat the same few shapes with
+other values, so each shape is compiled once and found again by SQLAlchemy's own cache key
+(about 5 us). Rows become model instances the way SQLAlchemy's ORM loads them (a new
+instance of the mapped class with its values set), without a session: no identity map and
+no change tracking, so nothing is written back unless a statement says so.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from asyncpg import Record
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Mapper, configure_mappers
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import ColumnElement
+
+DIALECT = make_url("postgresql+asyncpg://").get_dialect()()
+"""SQLAlchemy's asyncpg dialect: `$1` parameters, and the types asyncpg expects."""
+CACHE_SIZE = 500
+"""Compiled shapes kept; a program that builds more distinct shapes starts the cache over."""
+
+Load = Callable[[Record], object]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One statement shape, ready to run with any values."""
+
+    compiler: SQLCompiler
+    """SQLAlchemy's compiled form: the SQL, and where each value goes."""
+    load: Load
+    """Turns a returned row into what the caller gets: a model, a value or a tuple."""
+    writes: bool
+    """INSERT, UPDATE or DELETE: only a unit of work may run it."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A statement with its values, as asyncpg takes it."""
+
+    sql: str
+    args: Sequence[object]
+    compiled: Compiled
+
+
+_cache: dict[object, Compiled] = {}
+
+
+def prepare(statement: ClauseElement, params: Mapping[str, object] | None = None) -> Prepared:
+    """The SQL and arguments of `statement` (plus values for its unbound `bindparam`s)."""
+    key = statement._generate_cache_key()  # what SQLAlchemy's own Connection caches by
+    compiled = _cache.get(key.key) if key is not None else None
+    if compiled is None:
+        compiled = _compile(statement, key)
+        if key is not None:
+            if len(_cache) >= CACHE_SIZE:
+                _cache.clear()
+            _cache[key.key] = compiled
+    values = compiled.compiler.construct_params(
+        params, extracted_parameters=key.bindparams if key is not None else None
+    )
+    state = compiled.compiler.construct_expanded_state(values)
+    processors = state.processors
+    args = [
+        processors[name](value) if name in processors else value
+        for name, value in zip(state.positiontup or (), state.positional_parameters, strict=True)
+    ]
+    return Prepared(state.statement, args, compiled)
+
+
+def _compile(statement: ClauseElement, key: object) -> Compiled:
+    compiler = cast(SQLCompiler, statement.compile(dialect=DIALECT, cache_key=key))
+    writes = bool(compiler.isinsert or compiler.isupdate or compiler.isdelete)
+    return Compiled(compiler, _loader(statement), writes)
+
+
+def _loader(statement: ClauseElement) -> Load:
+    """A model for `select(Model)` and `... RETURNING Model`, a value for one column,
+    a tuple otherwise."""
+    if isinstance(statement, UpdateBase):
+        returned = statement._returning
+    else:
+        returned = getattr(statement, "_raw_columns", ())
+    mapper = returned[0]._annotations.get("parententity") if len(returned) == 1 else None
+    if isinstance(mapper, Mapper) and returned[0].is_selectable:
+        columns = getattr(statement, "exported_columns", ())
+        return _model_loader(mapper, [mapper.get_property_by_column(c).key for c in columns])
+    if len(getattr(statement, "exported_columns", ())) == 1:
+        return _first_value
+    return tuple
+
+
+def _model_loader(mapper: Mapper[Any], keys: list[str]) -> Load:
+    configure_mappers()  # what the ORM does before its first query: attributes work after it
+    new = mapper.class_manager.new_instance
+
+    def load(row: Record) -> object:
+        instance = new()
+        instance.__dict__.update(zip(keys, row.values(), strict=True))
+        return instance
+
+    return load
+
+
+def _first_value(row: Record) -> object:
+    return row[0]
+
+
+def primary_key_column(model: type[Any]) -> ColumnElement[Any]:
+    """The column `Session.get` looks rows up by."""
+    mapper: Mapper[Any] = inspect(model)
+    (column,) = mapper.primary_key
+    return column
