@@ -14,7 +14,7 @@ unreachable database `UnavailableError` (503).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias, TypeVar, cast
 
@@ -55,29 +55,37 @@ class Session:
         if statement is None:
             statement = select(model).where(primary_key_column(model) == bindparam("key"))
             _by_key[model] = statement
-        return await self.first(cast("SelectOfScalar[T]", statement), key=key)
+        return await self.first(cast("SelectOfScalar[T]", statement), {"key": key})
 
-    async def all(self, statement: Returning[T], **params: object) -> list[T]:
-        """Every row `statement` returns."""
+    async def all(
+        self, statement: Returning[T], params: Mapping[str, object] | None = None
+    ) -> list[T]:
+        """Every row `statement` returns; `params` are values of its `bindparam`s, or the
+        columns of an `insert(Model)` that has no `.values(...)`."""
         prepared = prepare(statement, params)
         rows = await self._run(prepared, lambda c: c.fetch(prepared.sql, *prepared.args))
         load = prepared.compiled.load
         return [cast("T", load(row)) for row in rows]
 
-    async def first(self, statement: Returning[T], **params: object) -> T | None:
+    async def first(
+        self, statement: Returning[T], params: Mapping[str, object] | None = None
+    ) -> T | None:
         """The first row `statement` returns, or None."""
         prepared = prepare(statement, params)
         row = await self._run(prepared, lambda c: c.fetchrow(prepared.sql, *prepared.args))
         return None if row is None else cast("T", prepared.compiled.load(row))
 
-    async def one(self, statement: Returning[T], **params: object) -> T:
-        """The row `statement` returns (an INSERT ... RETURNING); raises if there is none."""
-        found = await self.first(statement, **params)
+    async def one(self, statement: Returning[T], params: Mapping[str, object] | None = None) -> T:
+        """The row `statement` returns, e.g. `insert(User).returning(User)` with the new row's
+        values as `params`; raises `NoResultFound` if there is none."""
+        found = await self.first(statement, params)
         if found is None:
             raise NoResultFound("the statement returned no row")
         return found
 
-    async def execute(self, statement: ClauseElement, **params: object) -> int:
+    async def execute(
+        self, statement: ClauseElement, params: Mapping[str, object] | None = None
+    ) -> int:
         """Run `statement`; returns how many rows it changed (UPDATE, DELETE, INSERT)."""
         prepared = prepare(statement, params)
         status = await self._run(prepared, lambda c: c.execute(prepared.sql, *prepared.args))
@@ -119,8 +127,11 @@ class Session:
         if not self._writes:
             if prepared.compiled.writes:
                 raise TypeError("a read session cannot change data: use SessionDep")
-            async with self._database.connection(writes=False) as connection:
+            connection = await self._database.acquire(writes=False)
+            try:
                 return await self._call(connection, call)
+            finally:
+                await self._database.release(connection)
         connection = self._connection or await self._begin()
         return await self._call(connection, call)
 

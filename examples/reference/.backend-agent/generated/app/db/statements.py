@@ -53,15 +53,18 @@ _cache: dict[object, Compiled] = {}
 
 
 def prepare(statement: ClauseElement, params: Mapping[str, object] | None = None) -> Prepared:
-    """The SQL and arguments of `statement` (plus values for its unbound `bindparam`s)."""
+    """The SQL and arguments of `statement`, with `params` as the values of its unbound
+    `bindparam`s (or of the columns an `insert()` without `.values()` sets)."""
     key = statement._generate_cache_key()  # what SQLAlchemy's own Connection caches by
-    compiled = _cache.get(key.key) if key is not None else None
+    columns = tuple(params) if params else ()
+    shape = (key.key, columns) if key is not None else None
+    compiled = _cache.get(shape) if shape is not None else None
     if compiled is None:
-        compiled = _compile(statement, key)
-        if key is not None:
+        compiled = _compile(statement, key, columns)
+        if shape is not None:
             if len(_cache) >= CACHE_SIZE:
                 _cache.clear()
-            _cache[key.key] = compiled
+            _cache[shape] = compiled
     values = compiled.compiler.construct_params(
         params, extracted_parameters=key.bindparams if key is not None else None
     )
@@ -74,8 +77,10 @@ def prepare(statement: ClauseElement, params: Mapping[str, object] | None = None
     return Prepared(state.statement, args, compiled)
 
 
-def _compile(statement: ClauseElement, key: object) -> Compiled:
-    compiler = cast(SQLCompiler, statement.compile(dialect=DIALECT, cache_key=key))
+def _compile(statement: ClauseElement, key: object, columns: tuple[str, ...]) -> Compiled:
+    compiler = cast(
+        SQLCompiler, statement.compile(dialect=DIALECT, cache_key=key, column_keys=list(columns))
+    )
     writes = bool(compiler.isinsert or compiler.isupdate or compiler.isdelete)
     return Compiled(compiler, _loader(statement), writes)
 

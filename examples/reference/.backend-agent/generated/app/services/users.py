@@ -19,8 +19,8 @@ logger = logging.getLogger(__name__)
 
 
 async def create_user(session: Session, data: UserCreate) -> User:
-    statement = insert(User).values(data.model_dump()).returning(User)
-    return await session.one(statement)
+    values = data.model_dump()
+    return await session.one(insert(User).returning(User), values)
 
 
 async def get_user(session: Session, user_id: int) -> User:
