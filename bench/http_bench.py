@@ -5,7 +5,8 @@ Apps, each run by uvicorn on the same throwaway PostgreSQL and SecantusDB, each 
 
 - minimal: Starlette + asyncpg + AsyncMongoClient, no framework layers (`minimal_app.py`)
 - fastapi+asyncpg: FastAPI + Pydantic + raw asyncpg, no ORM (`fastapi_asyncpg_app.py`)
-- naive sqlmodel: FastAPI + SQLModel AsyncSession, a transaction per request (`naive_sqlmodel_app.py`)
+- naive sqlmodel: FastAPI + SQLModel AsyncSession, a transaction per request
+  (`naive_sqlmodel_app.py`)
 - generated: the reference backend as `backend-agent new` writes it (and with `--workers 2`,
   the same on two uvicorn workers, each with its own pool)
 
@@ -146,7 +147,9 @@ def run_wrk(wrk: str, url: str, seconds: int, connections: int, script: Path | N
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(_find(r"Requests/sec:\s+([\d.]+)", output))
     non_2xx = int(_find(r"Non-2xx or 3xx responses:\s+(\d+)", output, "0"))
-    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    socket = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     socket_errors = sum(int(n) for n in socket.groups()) if socket else 0
     return Sample(rate, _latency("50", output), _latency("99", output), non_2xx + socket_errors)
 
@@ -212,7 +215,8 @@ def main() -> None:
             (generated, 1),
         ]
         if args.workers > 1:
-            apps.append((App(f"generated x{args.workers}", generated.command, root, True), args.workers))
+            several = App(f"generated x{args.workers}", generated.command, root, True)
+            apps.append((several, args.workers))
         process, url = start_app(generated, env, 1)
         try:
             user_id, preference_id = seed(url)

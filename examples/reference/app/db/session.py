@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeAlias, TypeVar, cast
 
 import asyncpg
-from sqlalchemy import bindparam
+from sqlalchemy import Select, bindparam
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
@@ -33,7 +33,7 @@ from app.db.statements import Prepared, prepare, primary_key_column
 T = TypeVar("T")
 R = TypeVar("R")
 Returning: TypeAlias = (
-    "SelectOfScalar[T] | ReturningInsert[T] | ReturningUpdate[T] | ReturningDelete[T]"
+    "SelectOfScalar[T] | Select[T] | ReturningInsert[T] | ReturningUpdate[T] | ReturningDelete[T]"
 )
 """A statement whose rows are one model (`select(User)`, `... .returning(User)`) or one value."""
 
