@@ -103,7 +103,7 @@ def test_user_edits_survive_adding_a_field(
 def test_a_conflicting_edit_stops_the_command_or_leaves_markers(shop_copy: Path) -> None:
     """The user annotated the line of a field; removing the field must not drop that silently."""
     model = shop_copy / "app/models/user.py"
-    field_line = "    age: int | None = Field(default=None, ge=0, le=150)"
+    field_line = "    age: Integer | None = Field(default=None, ge=0, le=150)"
     assert field_line in model.read_text()
     model.write_text(model.read_text().replace(field_line, field_line + "  # years"))
     before = project_state(shop_copy)
