@@ -428,7 +428,10 @@ def _run_app(
         console.print(f"  {name}={value}", highlight=False)
     console.print("Ctrl-C stops the app and the databases.")
     try:
-        process.wait()
+        with serve.stopped_by_signals():
+            code = serve.watch(process, environment.servers, say=err_console.print)
+        err_console.print(f"the app exited with code {code}")
+        raise typer.Exit(1 if code else 0)
     except KeyboardInterrupt:
         console.print("stopping")
     finally:
