@@ -33,7 +33,13 @@ from backend_agent.blueprint.names import snake_case
 from backend_agent.errors import BlueprintError, ProjectError, UsageError
 from backend_agent.formatting import format_python
 from backend_agent.plan.files import project_files, router_modules
-from backend_agent.plan.migrations import VERSIONS_DIR, Migration, schema_steps, write_migration
+from backend_agent.plan.migrations import (
+    KEYS_MODEL,
+    VERSIONS_DIR,
+    Migration,
+    schema_steps,
+    write_migration,
+)
 from backend_agent.plan.router import ROUTER_FILE, register_routers
 from backend_agent.write import (
     GENERATED_DIR,
@@ -305,7 +311,8 @@ def _generate(
     blueprint_text = document.dumps()
     rendered[BLUEPRINT_FILE] = blueprint_text
     migrations = _existing_migrations(root)
-    steps = schema_steps(previous, blueprint, backfill=backfill)
+    keys_table = (root / GENERATED_DIR / KEYS_MODEL).is_file()
+    steps = schema_steps(previous, blueprint, backfill=backfill, keys_table=keys_table)
     migration = write_migration(steps, migrations)
     if migration is not None:
         rendered.update(format_python({migration.path: migration.text}, rendered["pyproject.toml"]))

@@ -12,16 +12,27 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.errors import NotFoundError, UnavailableError
 from app.db.mongo import MongoDatabase
 from app.db.postgres import flush
-from app.models.user import User, UserCreate, UserUpdate
-from app.services import preferences
+from app.models.idempotency import IdempotencyKey
+from app.models.user import User, UserCreate, UserRead, UserUpdate
+from app.services import idempotency, preferences
 
 logger = logging.getLogger(__name__)
 
+SCOPE = "users"
+"""Where this resource's idempotency keys live."""
 
-async def create_user(session: AsyncSession, data: UserCreate) -> User:
+
+async def create_user(
+    session: AsyncSession, data: UserCreate, key: IdempotencyKey | None = None
+) -> User:
+    """Store a user; with `key`, a retry gets the first answer, not a second row."""
+    if key is not None and (answer := await idempotency.replay(session, key, SCOPE, data)):
+        return User.model_validate(answer)
     user = User.model_validate(data)
     session.add(user)
     await flush(session)
+    if key is not None:
+        await idempotency.remember(session, key, SCOPE, data, UserRead.model_validate(user))
     return user
 
 

@@ -5,9 +5,10 @@ more than the work they do.
 """
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from pymongo.asynchronous.database import AsyncDatabase
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +18,8 @@ from app.core.config import Settings
 from app.core.errors import UnavailableError
 from app.db.mongo import IndexState
 from app.models.agents import AgentRunRequest
+from app.models.idempotency import IdempotencyKey
+from app.models.types import utc_now
 from app.services import agents as agent_service
 
 if TYPE_CHECKING:
@@ -80,7 +83,29 @@ async def get_index_state(request: Request) -> IndexState:
     return indexes
 
 
+async def get_idempotency_key(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Send the same key again to retry a create safely: the first answer "
+            "is returned and nothing is stored twice",
+        ),
+    ] = None,
+) -> IdempotencyKey | None:
+    """The client's key for this create, kept as long as settings say."""
+    if key is None:
+        return None
+    settings: Settings = request.app.state.settings
+    return IdempotencyKey(key, utc_now() + timedelta(seconds=settings.idempotency_key_seconds))
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+IdempotencyKeyDep = Annotated[IdempotencyKey | None, Depends(get_idempotency_key)]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
 MongoDep = Annotated[AsyncDatabase[dict[str, Any]], Depends(get_mongo_database)]
