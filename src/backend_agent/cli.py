@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import ExitStack
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +16,7 @@ from backend_agent import __version__
 from backend_agent.agent.command import ask
 from backend_agent.audit import commands as audit_commands
 from backend_agent.errors import BackendAgentError, UsageError
+from backend_agent.stores import Store
 
 if TYPE_CHECKING:
     from backend_agent.operations import Outcome
@@ -61,11 +61,6 @@ ConflictsOption = Annotated[
         help="When your edits clash with regenerated code: stop (write nothing) or markers.",
     ),
 ]
-
-
-class Store(StrEnum):
-    POSTGRES = "postgres"
-    MONGO = "mongo"
 
 
 def _show_version(value: bool) -> None:

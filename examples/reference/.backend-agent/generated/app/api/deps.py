@@ -6,8 +6,9 @@ more than the work they do.
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
+from agents import Model
 from fastapi import Depends, Header, Request
 from pymongo.asynchronous.database import AsyncDatabase
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -21,9 +22,6 @@ from app.models.agents import AgentRunRequest
 from app.models.idempotency import IdempotencyKey
 from app.models.types import utc_now
 from app.services import agents as agent_service
-
-if TYPE_CHECKING:
-    from agents import Model
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -131,19 +129,19 @@ async def get_run_request(body: AgentRunRequest) -> AgentRunRequest:
 AgentRunDep = Annotated[AgentRunRequest, Depends(get_run_request)]
 
 
-async def get_agent_model(request: Request, settings: SettingsDep, _run: AgentRunDep) -> "Model":
+async def get_agent_model(request: Request, settings: SettingsDep, _run: AgentRunDep) -> Model:
     """The model agents run on, built from settings on first use and kept for the app's life.
 
     This is the seam for tests: they override it with an offline `agents.testing.ScriptedModel`.
     """
     model: Model | None = getattr(request.app.state, "agent_model", None)
     if model is None:
-        model = await agent_service.create_model(settings)
+        model = agent_service.create_model(settings)
         request.app.state.agent_model = model
     return model
 
 
-AgentModelDep = Annotated["Model", Depends(get_agent_model)]
+AgentModelDep = Annotated[Model, Depends(get_agent_model)]
 StreamSessionDep = Annotated[AsyncSession, Depends(get_session)]
 """A unit of work for streamed responses, open until the stream ends; the stream commits
 it itself before its last event (clean-up runs only after the response is sent)."""
