@@ -53,7 +53,7 @@ def test_new_then_add_resource(tmp_path: Path) -> None:
     added = run_cli("add", "resource", "Article", "title:str:max=120", "body:text", cwd=project)
     assert added.returncode == 0, added.stderr
     assert "create app/models/article.py" in " ".join(added.stdout.split())
-    assert "migrations/versions/0001_create_table_articles.py" in added.stdout
+    assert "migrations/versions/0002_create_table_articles.py" in added.stdout
     assert "backend-agent add resource User" in created.stdout
 
 

@@ -155,7 +155,7 @@ def test_evolved_project_passes_verify(
     evolved: tuple[Path, str, list[str]], postgres: LocalPostgres
 ) -> None:
     project, _, _ = evolved
-    assert len(list((project / "migrations/versions").glob("*.py"))) == 12
+    assert len(list((project / "migrations/versions").glob("*.py"))) == 13
     result = verify(project, database_url=postgres.create_database("evolution_verify"))
     assert {step.name: step.output for step in result.steps if not step.ok} == {}
 

@@ -44,9 +44,10 @@ def test_project_has_the_layered_layout(shop_project: Path) -> None:
     assert missing == []
     migrations = sorted(p.name for p in (shop_project / "migrations/versions").glob("*.py"))
     assert migrations == [
-        "0001_create_table_users.py",
-        "0002_create_table_posts.py",
-        "0003_create_table_products.py",
+        "0001_create_keys_table_idempotency_keys.py",
+        "0002_create_table_users.py",
+        "0003_create_table_posts.py",
+        "0004_create_table_products.py",
     ]
 
 
@@ -73,10 +74,10 @@ def test_settings_have_no_secret_defaults(shop_project: Path) -> None:
 def test_migration_chain_is_linear(shop_project: Path) -> None:
     texts = [p.read_text() for p in sorted((shop_project / "migrations/versions").glob("*.py"))]
     assert "down_revision: str | None = None" in texts[0]
-    assert 'down_revision: str | None = "0001"' in texts[1]
-    assert 'down_revision: str | None = "0002"' in texts[2]
-    assert "sa.ForeignKeyConstraint" in texts[1]
-    assert 'ondelete="RESTRICT"' in texts[1]
+    for number, text in enumerate(texts[1:], 1):
+        assert f'down_revision: str | None = "{number:04d}"' in text
+    assert "sa.ForeignKeyConstraint" in texts[2]
+    assert 'ondelete="RESTRICT"' in texts[2]
 
 
 def test_new_refuses_a_non_empty_directory(tmp_path: Path) -> None:
@@ -140,7 +141,7 @@ def test_dry_run_writes_nothing_and_shows_the_diff(shop_copy: Path) -> None:
     diffs = {change.path: change.diff() for change in outcome.written}
     assert "+class Tag(TagBase, table=True):" in diffs["app/models/tag.py"]
     assert outcome.migration is not None
-    assert outcome.migration.path == "migrations/versions/0004_create_table_tags.py"
+    assert outcome.migration.path == "migrations/versions/0005_create_table_tags.py"
 
 
 def test_apply_is_idempotent(shop_copy: Path) -> None:

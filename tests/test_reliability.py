@@ -90,6 +90,33 @@ async def test_concurrent_duplicate_documents_store_one(app: RunningApp) -> None
         assert [p["user_id"] for p in page["items"]].count(user_id) == 1
 
 
+async def test_concurrent_retries_with_one_idempotency_key_store_one_row(app: RunningApp) -> None:
+    """A client retrying (in parallel, even) with its Idempotency-Key creates one user and
+    one preference; each answer is that row, or 409 while the first is being stored, and
+    a retry after that gets the row."""
+    async with app.client() as client:
+        key = {"Idempotency-Key": "retry-user"}
+        body = {"name": "Retry", "email": "retry@example.com"}
+        answers = await asyncio.gather(
+            *(client.post("/users", json=body, headers=key) for _ in range(20))
+        )
+        created = {a.json()["id"] for a in answers if a.status_code == 201}
+        assert {a.status_code for a in answers} <= {201, 409}
+        assert len(created) == 1
+        retried = await client.post("/users", json=body, headers=key)
+        assert retried.status_code == 201
+        assert retried.json()["id"] in created
+        users = (await client.get("/users", params={"limit": 100})).json()["items"]
+        assert [u["email"] for u in users].count("retry@example.com") == 1
+        key = {"Idempotency-Key": "retry-preference"}
+        body = {"user_id": created.pop()}
+        answers = await asyncio.gather(
+            *(client.post("/preferences", json=body, headers=key) for _ in range(20))
+        )
+        assert {a.status_code for a in answers} == {201}
+        assert len({a.json()["id"] for a in answers}) == 1
+
+
 async def test_postgres_down_answers_503_and_recovers(app: RunningApp) -> None:
     async with app.client() as client:
         user_id = await _user(client, "outage@example.com")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import ExitStack
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +16,7 @@ from backend_agent import __version__
 from backend_agent.agent.command import ask
 from backend_agent.audit import commands as audit_commands
 from backend_agent.errors import BackendAgentError, UsageError
+from backend_agent.stores import Store
 
 if TYPE_CHECKING:
     from backend_agent.operations import Outcome
@@ -61,11 +61,6 @@ ConflictsOption = Annotated[
         help="When your edits clash with regenerated code: stop (write nothing) or markers.",
     ),
 ]
-
-
-class Store(StrEnum):
-    POSTGRES = "postgres"
-    MONGO = "mongo"
 
 
 def _show_version(value: bool) -> None:
@@ -442,7 +437,10 @@ def _run_app(
         console.print(f"  {name}={value}", highlight=False)
     console.print("Ctrl-C stops the app and the databases.")
     try:
-        process.wait()
+        with serve.stopped_by_signals():
+            code = serve.watch(process, environment.servers, say=err_console.print)
+        err_console.print(f"the app exited with code {code}")
+        raise typer.Exit(1 if code else 0)
     except KeyboardInterrupt:
         console.print("stopping")
     finally:

@@ -33,7 +33,13 @@ from backend_agent.blueprint.names import snake_case
 from backend_agent.errors import BlueprintError, ProjectError, UsageError
 from backend_agent.formatting import format_python
 from backend_agent.plan.files import project_files, router_modules
-from backend_agent.plan.migrations import VERSIONS_DIR, Migration, schema_steps, write_migration
+from backend_agent.plan.migrations import (
+    KEYS_MODEL,
+    VERSIONS_DIR,
+    Migration,
+    schema_steps,
+    write_migration,
+)
 from backend_agent.plan.router import ROUTER_FILE, register_routers
 from backend_agent.write import (
     GENERATED_DIR,
@@ -141,11 +147,13 @@ def add_resource(
     conflict_mode: str = "stop",
 ) -> Outcome:
     """Add a resource to the blueprint and generate its code and migration."""
-    current = load_project(root)
     resource = resource_from_input(name, store=store, fields=fields, ops=ops)
-    updated = blueprint_document.add_resource(current, resource)
-    return _generate(
-        root, updated, command=f"add resource {name}", dry_run=dry_run, conflict_mode=conflict_mode
+    return _edit(
+        root,
+        lambda current: blueprint_document.add_resource(current, resource),
+        command=f"add resource {name}",
+        dry_run=dry_run,
+        conflict_mode=conflict_mode,
     )
 
 
@@ -160,11 +168,13 @@ def add_agent(
     conflict_mode: str = "stop",
 ) -> Outcome:
     """Add an agent (OpenAI Agents SDK) whose tools call the services of existing resources."""
-    current = load_project(root)
     agent = blueprint_agents.agent_from_input(name, instructions=instructions, tools=tools)
-    updated = blueprint_document.add_agent(current, agent)
-    return _generate(
-        root, updated, command=f"add agent {name}", dry_run=dry_run, conflict_mode=conflict_mode
+    return _edit(
+        root,
+        lambda current: blueprint_document.add_agent(current, agent),
+        command=f"add agent {name}",
+        dry_run=dry_run,
+        conflict_mode=conflict_mode,
     )
 
 
@@ -179,12 +189,10 @@ def add_field(
     conflict_mode: str = "stop",
 ) -> Outcome:
     """Add fields to a resource: code, tests and the migration that adds the columns."""
-    current = load_project(root)
     specs = [parse_field(spec) for spec in fields]
-    updated = blueprint_document.add_fields(current, resource, specs)
-    return _generate(
+    return _edit(
         root,
-        updated,
+        lambda current: blueprint_document.add_fields(current, resource, specs),
         command=f"add field {resource}",
         dry_run=dry_run,
         backfill=_backfill_values(backfill, resource=resource),
@@ -197,10 +205,9 @@ def remove_field(
     root: Path, resource: str, name: str, *, dry_run: bool = False, conflict_mode: str = "stop"
 ) -> Outcome:
     """Remove a field from a resource and drop its column in a migration."""
-    updated = blueprint_document.remove_field(load_project(root), resource, name)
-    return _generate(
+    return _edit(
         root,
-        updated,
+        lambda current: blueprint_document.remove_field(current, resource, name),
         command=f"remove field {resource}.{name}",
         dry_run=dry_run,
         conflict_mode=conflict_mode,
@@ -212,10 +219,9 @@ def remove_resource(
     root: Path, name: str, *, dry_run: bool = False, conflict_mode: str = "stop"
 ) -> Outcome:
     """Remove a resource: its files (unless you edited them) and, in a migration, its table."""
-    updated = blueprint_document.remove_resource(load_project(root), name)
-    return _generate(
+    return _edit(
         root,
-        updated,
+        lambda current: blueprint_document.remove_resource(current, name),
         command=f"remove resource {name}",
         dry_run=dry_run,
         conflict_mode=conflict_mode,
@@ -232,12 +238,32 @@ def change_operations(
     conflict_mode: str = "stop",
 ) -> Outcome:
     """Change which operations a resource exposes."""
-    updated = blueprint_document.set_operations(load_project(root), resource, ops)
-    return _generate(
+    return _edit(
         root,
-        updated,
+        lambda current: blueprint_document.set_operations(current, resource, ops),
         command=f"change resource {resource}",
         dry_run=dry_run,
+        conflict_mode=conflict_mode,
+    )
+
+
+def _edit(
+    root: Path,
+    edit: Callable[[BlueprintDocument], BlueprintDocument],
+    *,
+    command: str,
+    dry_run: bool,
+    conflict_mode: str,
+    backfill: dict[str, str] | None = None,
+) -> Outcome:
+    """Apply `edit` to the blueprint on disk and generate from the result: every `add`,
+    `remove` and `change` is this, with its own edit."""
+    return _generate(
+        root,
+        edit(load_project(root)),
+        command=command,
+        dry_run=dry_run,
+        backfill=backfill,
         conflict_mode=conflict_mode,
     )
 
@@ -305,7 +331,8 @@ def _generate(
     blueprint_text = document.dumps()
     rendered[BLUEPRINT_FILE] = blueprint_text
     migrations = _existing_migrations(root)
-    steps = schema_steps(previous, blueprint, backfill=backfill)
+    keys_table = (root / GENERATED_DIR / KEYS_MODEL).is_file()
+    steps = schema_steps(previous, blueprint, backfill=backfill, keys_table=keys_table)
     migration = write_migration(steps, migrations)
     if migration is not None:
         rendered.update(format_python({migration.path: migration.text}, rendered["pyproject.toml"]))

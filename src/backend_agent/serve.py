@@ -1,15 +1,18 @@
 """Run a generated project on local databases: `dev` (reload while editing) and `demo`.
 
-Both start throwaway PostgreSQL and MongoDB-compatible servers (or use the URLs given),
-migrate, and run uvicorn; Ctrl-C stops the app and the servers.
+Both start PostgreSQL and a MongoDB-compatible server (or use the URLs given), durable
+(an acknowledged write survives a crash), migrate, and run uvicorn. While the app runs, a
+database that dies is said and restarted; Ctrl-C, SIGTERM and SIGHUP stop everything.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,7 @@ from backend_agent.blueprint import load_blueprint
 from backend_agent.errors import ProjectError
 from backend_agent.services import local_mongo, local_postgres
 from backend_agent.services.process import free_port
+from backend_agent.services.server import LocalServer
 from backend_agent.verify import project_python
 
 logger = logging.getLogger(__name__)
@@ -28,6 +32,8 @@ class LocalEnvironment:
     """The environment variables that point the project at its running databases."""
 
     variables: dict[str, str]
+    servers: tuple[LocalServer, ...] = ()
+    """The servers started for this run (not the user's), watched while the app runs."""
 
     def describe(self) -> list[tuple[str, str]]:
         return sorted(self.variables.items())
@@ -35,21 +41,31 @@ class LocalEnvironment:
 
 @contextmanager
 def local_databases(
-    root: Path, *, database: str, database_url: str | None = None, mongodb_url: str | None = None
+    root: Path,
+    *,
+    database: str,
+    database_url: str | None = None,
+    mongodb_url: str | None = None,
+    durable: bool = True,
 ) -> Iterator[LocalEnvironment]:
     """Start what the project needs (or use the URLs given) and migrate PostgreSQL."""
     blueprint = load_blueprint(root).blueprint
+    servers: list[LocalServer] = []
     with ExitStack() as stack:
         if database_url is None:
-            database_url = stack.enter_context(local_postgres()).create_database(database)
+            postgres = stack.enter_context(local_postgres(durable=durable))
+            servers.append(postgres)
+            database_url = postgres.create_database(database)
         variables = {"DATABASE_URL": database_url}
         if blueprint.needs_mongo:
             if mongodb_url is None:
-                mongodb_url = stack.enter_context(local_mongo()).url()
+                mongo = stack.enter_context(local_mongo(durable=durable))
+                servers.append(mongo)
+                mongodb_url = mongo.url()
             variables["MONGODB_URL"] = mongodb_url
             variables["MONGODB_DATABASE"] = database
         migrate(root, variables)
-        yield LocalEnvironment(variables)
+        yield LocalEnvironment(variables, tuple(servers))
 
 
 def migrate(root: Path, variables: dict[str, str]) -> None:
@@ -96,3 +112,38 @@ def serve(
         command += ["--workers", str(workers)]
     process = subprocess.Popen(command, cwd=root, env={**os.environ, **environment.variables})
     return process, f"http://{host}:{port}"
+
+
+def watch(
+    app: subprocess.Popen[bytes],
+    servers: Sequence[LocalServer],
+    say: Callable[[str], object],
+    *,
+    interval: float = 1.0,
+) -> int:
+    """Wait for the app to exit (its exit code); meanwhile a database that dies is said and
+    restarted on its port with its data (synced: nothing acknowledged is lost). A restart
+    that fails raises `ServiceError`, which stops everything."""
+    while (code := app.poll()) is None:
+        for server in servers:
+            died = server.exited()
+            if died is not None:
+                say(f"{server.product} on port {server.port} stopped (exit {died}); restarting it")
+                server.start()
+                say(f"{server.product} is back on port {server.port}")
+        time.sleep(interval)
+    return code
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP (docker, systemd, `timeout`, a closed terminal) stop the run like
+    Ctrl-C does, so the app and the databases are shut down and nothing is left behind."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    for sig in previous:
+        signal.signal(sig, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

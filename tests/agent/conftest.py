@@ -50,7 +50,7 @@ def tool_outputs(model: ScriptedModel) -> dict[str, str]:
 
 def tree(root: Path) -> dict[str, bytes]:
     """Every file under `root`, state folder included, except caches the checks leave."""
-    caches = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+    caches = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis"}
     return {
         path.relative_to(root).as_posix(): path.read_bytes()
         for path in sorted(root.rglob("*"))

@@ -67,6 +67,33 @@ async def test_create_preference_with_invalid_push_notifications_is_422(
     assert response.json()["detail"][0]["loc"][:2] == ["body", "push_notifications"]
 
 
+async def test_create_preference_twice_with_one_idempotency_key_stores_one(
+    client: AsyncClient,
+) -> None:
+    payload = await factories.preference_payload(client)
+    key = {"Idempotency-Key": "create-preference-twice"}
+    first = await client.post("/preferences", json=payload, headers=key)
+    again = await client.post("/preferences", json=payload, headers=key)
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    stored = await client.get("/preferences", params={"limit": 100})
+    assert [item["id"] for item in stored.json()["items"]] == [first.json()["id"]]
+
+
+async def test_an_idempotency_key_sent_with_another_preference_is_409(client: AsyncClient) -> None:
+    key = {"Idempotency-Key": "create-preference-other"}
+    first = await client.post(
+        "/preferences", json=await factories.preference_payload(client), headers=key
+    )
+    other = await client.post(
+        "/preferences", json=await factories.preference_payload(client), headers=key
+    )
+    assert first.status_code == 201, first.text
+    assert other.status_code == 409
+    assert other.json()["field"] == "Idempotency-Key"
+
+
 async def test_create_preference_refuses_language_it_could_not_store(client: AsyncClient) -> None:
     """JSON can carry it, Python reads it, but it cannot be stored and read back."""
     payload = await factories.preference_payload(client)

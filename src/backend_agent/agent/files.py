@@ -27,7 +27,9 @@ MAX_READ_BYTES = 200_000
 PRIVATE_DIRS = frozenset({".backend-agent", ".git", ".venv", "venv", "node_modules"})
 """Tool state and environments: the agent changes the project through operations instead."""
 
-CACHE_DIRS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
+CACHE_DIRS = frozenset(
+    {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis"}
+)
 """Tool caches: neither source nor worth the model's attention."""
 
 SECRET_PATTERNS = (".env*", "*.pem", "*.key", "id_rsa*")

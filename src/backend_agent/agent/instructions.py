@@ -8,7 +8,8 @@ because a model that knows the reason applies the rule to cases the list does no
 
 from __future__ import annotations
 
-from backend_agent.blueprint.model import Blueprint, Store
+from backend_agent.blueprint.model import Blueprint
+from backend_agent.stores import Store
 
 STORE_NAMES = {Store.POSTGRES: "PostgreSQL (SQLModel)", Store.MONGO: "MongoDB (async PyMongo)"}
 

@@ -23,6 +23,7 @@ SKIPPED_FOR_COPY = (
     ".mypy_cache",
     ".ruff_cache",
     ".pytest_cache",
+    ".hypothesis",
 )
 """What a scratch copy for a dry run leaves out (the environment is linked, not copied)."""
 

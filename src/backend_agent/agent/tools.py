@@ -28,9 +28,10 @@ from backend_agent import operations
 from backend_agent.agent.context import AskContext
 from backend_agent.agent.snapshot import files_on_disk
 from backend_agent.blueprint import BLUEPRINT_FILE, load_blueprint
-from backend_agent.blueprint.model import Operation, Store
+from backend_agent.blueprint.model import Operation
 from backend_agent.errors import BackendAgentError
 from backend_agent.operations import Outcome
+from backend_agent.stores import Store
 from backend_agent.verify import VerifyResult
 
 logger = logging.getLogger(__name__)

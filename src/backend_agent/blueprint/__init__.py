@@ -14,8 +14,8 @@ from backend_agent.blueprint.model import (
     Operation,
     Project,
     Resource,
-    Store,
 )
+from backend_agent.stores import Store
 
 __all__ = [
     "ALL_OPERATIONS",

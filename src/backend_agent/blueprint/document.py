@@ -16,8 +16,9 @@ from tomlkit.toml_document import TOMLDocument
 
 from backend_agent.blueprint.agents import AgentSpec
 from backend_agent.blueprint.fields import FieldSpec
-from backend_agent.blueprint.model import Blueprint, Resource, Store, blueprint_from_data
+from backend_agent.blueprint.model import Blueprint, Resource, blueprint_from_data
 from backend_agent.errors import BlueprintError, ProjectError
+from backend_agent.stores import Store
 
 BLUEPRINT_FILE = "backend.toml"
 

@@ -16,13 +16,7 @@ from backend_agent.blueprint.names import (
     snake_case,
 )
 from backend_agent.errors import BlueprintError
-
-
-class Store(StrEnum):
-    """Where a resource lives."""
-
-    POSTGRES = "postgres"
-    MONGO = "mongo"
+from backend_agent.stores import Store
 
 
 class Operation(StrEnum):

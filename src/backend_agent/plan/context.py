@@ -66,13 +66,11 @@ class ResourceContext:
     def error_codes(self, operation: str) -> list[int]:
         """The error statuses (besides 422) a route of `operation` can answer, for OpenAPI."""
         writes = operation in ("create", "update")
-        conflicts = (
-            bool(self.uniques or self.refs)
-            if writes
-            else (
-                operation == "delete" and any(r.store is Store.POSTGRES for r, _ in self.referrers)
-            )
-        )
+        conflicts = {
+            "create": True,  # an Idempotency-Key sent again with another body
+            "update": bool(self.uniques or self.refs),
+            "delete": any(r.store is Store.POSTGRES for r, _ in self.referrers),
+        }.get(operation, False)
         codes = [400] if writes else []
         codes += [404] if operation in ("read", "update", "delete") else []
         codes += [409] if conflicts else []

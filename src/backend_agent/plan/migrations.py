@@ -30,7 +30,8 @@ class MigrationStep:
     """One schema change; the template writes its upgrade and its downgrade."""
 
     kind: str
-    """create_table, drop_table, add_column, drop_column, alter_column, add_foreign_key."""
+    """create_table, drop_table, add_column, drop_column, alter_column, add_foreign_key,
+    create_keys_table."""
     table: str
     fields: list[PythonField] = field(default_factory=list)
     """All columns of the table, for create_table and drop_table."""
@@ -57,14 +58,31 @@ class Migration:
     message: str
 
 
+KEYS_TABLE = "idempotency_keys"
+"""The table every project keeps its creates' idempotency keys in (app/models/idempotency.py)."""
+KEYS_MODEL = "app/models/idempotency.py"
+
+
 def schema_steps(
-    old: Blueprint | None, new: Blueprint, *, backfill: dict[str, str] | None = None
+    old: Blueprint | None,
+    new: Blueprint,
+    *,
+    backfill: dict[str, str] | None = None,
+    keys_table: bool = True,
 ) -> list[MigrationStep]:
     """The steps from `old` to `new`, in an order the database accepts.
 
     `backfill` maps "Resource.field" to the value existing rows get for a new required field
-    that has no default of its own.
+    that has no default of its own. `keys_table` says whether the idempotency table exists
+    already (projects made before it get it in their next revision).
     """
+    keys = [] if keys_table else [MigrationStep("create_keys_table", KEYS_TABLE)]
+    return _resource_steps(old, new, backfill) + keys
+
+
+def _resource_steps(
+    old: Blueprint | None, new: Blueprint, backfill: dict[str, str] | None
+) -> list[MigrationStep]:
     backfill = backfill or {}
     if old is not None:
         _check_documents(old, new)

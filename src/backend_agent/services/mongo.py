@@ -69,18 +69,19 @@ class LocalMongo(LocalServer):
     product = "SecantusDB"
     policy = _POLICY
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, durable: bool = False) -> None:
         """Prepare, without starting anything.
 
         Args:
             url: the user's server (`mongodb://...`); when given, nothing is ever
                 started or stopped and `url()` returns it unchanged.
+            durable: sync every write before acknowledging it (for `dev` and `demo`).
         """
         self._external = url
         if url is not None:
             super().__init__(*_first_host(url), external=True)
         else:
-            super().__init__("127.0.0.1", 0, external=False)
+            super().__init__("127.0.0.1", 0, external=False, durable=durable)
 
     def url(self) -> str:
         """A connection string for `pymongo.AsyncMongoClient` (or `MongoClient`)."""
@@ -108,6 +109,7 @@ class LocalMongo(LocalServer):
             str(workdir / "data"),
             "--log-level",
             "WARNING",
+            *(["--sync-on-commit"] if self.durable else []),
         ]
         self._run_until_ready(
             watchdog,
@@ -118,12 +120,13 @@ class LocalMongo(LocalServer):
 
 
 @contextmanager
-def local_mongo(url: str | None = None) -> Iterator[LocalMongo]:
+def local_mongo(url: str | None = None, *, durable: bool = False) -> Iterator[LocalMongo]:
     """Yield a running MongoDB server, closing it (and deleting its data) on the way out.
 
     Args:
         url: the user's server; default `BACKEND_AGENT_MONGO_URL`, and when neither is
             set a throwaway SecantusDB is started.
+        durable: sync every write before acknowledging it (see `LocalMongo`).
     """
-    with running(LocalMongo(url or os.environ.get(URL_ENV) or None)) as server:
+    with running(LocalMongo(url or os.environ.get(URL_ENV) or None, durable=durable)) as server:
         yield server

@@ -44,13 +44,9 @@ SUPERUSER = "postgres"
 
 _POLICY = StopPolicy(stop_signal=signal.SIGINT, stop_timeout=30.0, kill_signal=signal.SIGQUIT)
 """SIGINT is PostgreSQL's fast shutdown; SIGQUIT its immediate one (no checkpoint)."""
-_SETTINGS = {
-    "fsync": "off",
-    "full_page_writes": "off",
-    "synchronous_commit": "off",
-    "max_connections": "100",
-}
-"""Durability is worthless for a throwaway cluster; speed is not."""
+_SETTINGS = {"max_connections": "100"}
+_FAST = {"fsync": "off", "full_page_writes": "off", "synchronous_commit": "off"}
+"""For a cluster only tests use, durability is worthless and speed is not; `dev` keeps it."""
 _DATABASE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,62}")
 
 
@@ -106,13 +102,17 @@ class LocalPostgres(LocalServer):
     product = "PostgreSQL"
     policy = _POLICY
 
-    def __init__(self, url: str | None = None, *, bindir: str | Path | None = None) -> None:
+    def __init__(
+        self, url: str | None = None, *, bindir: str | Path | None = None, durable: bool = False
+    ) -> None:
         """Prepare, without starting anything.
 
         Args:
             url: the user's server as `postgresql://user:pass@host:port/db`; when given,
                 nothing is ever started or stopped and `url()` builds on it.
             bindir: the directory with `initdb` and `postgres` (default: searched).
+            durable: fsync and synchronous commit on (for `dev` and `demo`, where a user
+                keeps data); off by default, for tests.
         """
         self._external = urlsplit(url) if url is not None else None
         self._bindir = bindir
@@ -121,7 +121,7 @@ class LocalPostgres(LocalServer):
             host, port = self._external.hostname or "localhost", self._external.port or 5432
             super().__init__(host, port, external=True)
         else:
-            super().__init__("127.0.0.1", 0, external=False)
+            super().__init__("127.0.0.1", 0, external=False, durable=durable)
 
     def url(self, database: str = "postgres", *, driver: str = "postgresql+asyncpg") -> str:
         """A SQLAlchemy-style URL for `database`; `driver="postgresql"` suits libpq tools."""
@@ -195,8 +195,8 @@ class LocalPostgres(LocalServer):
             "trust",
             "--encoding=UTF8",
             "--no-locale",
-            "--no-sync",
             "--no-instructions",
+            *([] if self.durable else ["--no-sync"]),
         ]
         result = subprocess.run(
             argv,
@@ -232,7 +232,7 @@ class LocalPostgres(LocalServer):
             "-k",
             str(workdir),
         ]
-        for key, value in _SETTINGS.items():
+        for key, value in {**_SETTINGS, **({} if self.durable else _FAST)}.items():
             argv += ["-c", f"{key}={value}"]
         user = SERVER_USER if is_root() else None
         self._run_until_ready(
@@ -261,7 +261,7 @@ def _accepting(data: Path, pid: int) -> bool:
 
 @contextmanager
 def local_postgres(
-    url: str | None = None, *, bindir: str | Path | None = None
+    url: str | None = None, *, bindir: str | Path | None = None, durable: bool = False
 ) -> Iterator[LocalPostgres]:
     """Yield a running PostgreSQL, closing it (and deleting its data) on the way out.
 
@@ -269,6 +269,8 @@ def local_postgres(
         url: the user's server; default `BACKEND_AGENT_POSTGRES_URL`, and when neither
             is set a throwaway cluster is started.
         bindir: the directory with the server binaries (default: searched).
+        durable: keep every acknowledged commit through a crash (see `LocalPostgres`).
     """
-    with running(LocalPostgres(url or os.environ.get(URL_ENV) or None, bindir=bindir)) as server:
+    server = LocalPostgres(url or os.environ.get(URL_ENV) or None, bindir=bindir, durable=durable)
+    with running(server):
         yield server

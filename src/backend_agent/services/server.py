@@ -42,9 +42,12 @@ class LocalServer:
     port: int
     """The server's TCP port; `start()` after `stop()` reuses it."""
 
-    def __init__(self, host: str, port: int, *, external: bool) -> None:
+    def __init__(self, host: str, port: int, *, external: bool, durable: bool = False) -> None:
         self.host = host
         self.port = port
+        self.durable = durable
+        """Whether an acknowledged write survives the server process being killed (`dev`,
+        `demo`); the tests and `verify` trade that for speed."""
         self._is_external = external
         self._watchdog: Watchdog | None = None
         self._pid: int | None = None
@@ -145,6 +148,16 @@ class LocalServer:
         logger.info(
             "%s on port %d stopped in %.2f s", self.product, self.port, time.monotonic() - began
         )
+
+    def exited(self) -> int | None:
+        """The exit code of a throwaway server that died on its own (its process is reaped,
+        so a restart finds no stale lock); None while it runs, or when it is not ours."""
+        if self._is_external or self._watchdog is None or self._pid is None:
+            return None
+        code = self._watchdog.returncode()
+        if code is not None:
+            self._pid = None
+        return code
 
     def close(self) -> None:
         """Kill the server and delete its data; safe to call twice, a no-op for a URL."""

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import merge3
 
-from backend_agent.write import history
 from backend_agent.write.atomic import stage
+from backend_agent.write.history import journal, record_results, recover, save
 from backend_agent.write.state import GENERATED_DIR
 
 
@@ -176,12 +176,12 @@ def apply_changes(root: Path, changes: list[FileChange], *, command: str) -> Pat
     New contents are staged in temporary files first; a journal then names the history
     entry while the files are swapped in, so an interrupted swap is rolled back.
     """
-    history.recover(root)
+    recover(root)
     touched = [change for change in changes if change.writes]
     if not touched and all(_read(root / GENERATED_DIR / c.path) == c.generated for c in changes):
         return None
-    entry = history.save(root, [change.path for change in touched], command)
-    history.record_results(entry, {change.path: _encode(change.after) for change in touched})
+    entry = save(root, [change.path for change in touched], command)
+    record_results(entry, {change.path: _encode(change.after) for change in touched})
     # (staged temporary file, target); no temporary file means: remove the target.
     staged: list[tuple[Path | None, Path]] = []
     try:
@@ -195,7 +195,7 @@ def apply_changes(root: Path, changes: list[FileChange], *, command: str) -> Pat
                 temporary.unlink(missing_ok=True)
         shutil.rmtree(entry, ignore_errors=True)
         raise
-    with history.journal(root, entry):
+    with journal(root, entry):
         for temporary, target in staged:
             if temporary is None:
                 target.unlink(missing_ok=True)

@@ -5,9 +5,11 @@ more than the work they do.
 """
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated, Any
+from datetime import timedelta
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from agents import Model
+from fastapi import Depends, Header, Request
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.core.config import Settings
@@ -16,10 +18,9 @@ from app.db.mongo import IndexState
 from app.db.postgres import Database
 from app.db.session import Session, unit_of_work
 from app.models.agents import AgentRunRequest
+from app.models.idempotency import IdempotencyKey
+from app.models.types import utc_now
 from app.services import agents as agent_service
-
-if TYPE_CHECKING:
-    from agents import Model
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -64,7 +65,29 @@ async def get_index_state(request: Request) -> IndexState:
     return indexes
 
 
+async def get_idempotency_key(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Send the same key again to retry a create safely: the first answer "
+            "is returned and nothing is stored twice",
+        ),
+    ] = None,
+) -> IdempotencyKey | None:
+    """The client's key for this create, kept as long as settings say."""
+    if key is None:
+        return None
+    settings: Settings = request.app.state.settings
+    return IdempotencyKey(key, utc_now() + timedelta(seconds=settings.idempotency_key_seconds))
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+IdempotencyKeyDep = Annotated[IdempotencyKey | None, Depends(get_idempotency_key)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 MongoDep = Annotated[AsyncDatabase[dict[str, Any]], Depends(get_mongo_database)]
@@ -90,19 +113,19 @@ async def get_run_request(body: AgentRunRequest) -> AgentRunRequest:
 AgentRunDep = Annotated[AgentRunRequest, Depends(get_run_request)]
 
 
-async def get_agent_model(request: Request, settings: SettingsDep, _run: AgentRunDep) -> "Model":
+async def get_agent_model(request: Request, settings: SettingsDep, _run: AgentRunDep) -> Model:
     """The model agents run on, built from settings on first use and kept for the app's life.
 
     This is the seam for tests: they override it with an offline `agents.testing.ScriptedModel`.
     """
     model: Model | None = getattr(request.app.state, "agent_model", None)
     if model is None:
-        model = await agent_service.create_model(settings)
+        model = agent_service.create_model(settings)
         request.app.state.agent_model = model
     return model
 
 
-AgentModelDep = Annotated["Model", Depends(get_agent_model)]
+AgentModelDep = Annotated[Model, Depends(get_agent_model)]
 StreamSessionDep = Annotated[Session, Depends(get_session)]
 """A unit of work for streamed responses, open until the stream ends; the stream commits
 it itself before its last event (clean-up runs only after the response is sent)."""

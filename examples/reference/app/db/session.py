@@ -28,7 +28,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.errors import InvalidReferenceError
 from app.db.postgres import OUTCOME_UNKNOWN, TRANSIENT, Connection, Database, domain_error
-from app.db.statements import Prepared, prepare, primary_key_column
+from app.db.statements import Prepared, prepare, primary_key_columns
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -50,12 +50,18 @@ class Session:
         """The connection of a session that writes, from its first statement to its end."""
 
     async def get(self, model: type[T], key: object) -> T | None:
-        """The row of `model` whose primary key is `key`, or None."""
+        """The row of `model` whose primary key is `key` (a tuple, in the order of the
+        columns, for a key of several columns), or None."""
         statement = _by_key.get(model)
+        columns = primary_key_columns(model)
         if statement is None:
-            statement = select(model).where(primary_key_column(model) == bindparam("key"))
+            statement = select(model).where(
+                *(column == bindparam(f"key{n}") for n, column in enumerate(columns))
+            )
             _by_key[model] = statement
-        return await self.first(cast("SelectOfScalar[T]", statement), {"key": key})
+        values = key if isinstance(key, tuple) else (key,)
+        params = {f"key{n}": value for n, value in enumerate(values)}
+        return await self.first(cast("SelectOfScalar[T]", statement), params)
 
     async def all(
         self, statement: Returning[T], params: Mapping[str, object] | None = None

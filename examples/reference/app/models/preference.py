@@ -15,6 +15,12 @@ INDEXES: list[IndexModel] = [
         unique=True,
         partialFilterExpression={"user_id": {"$type": "number"}},
     ),
+    IndexModel(
+        [("_idempotency.key", ASCENDING)],
+        name="uq_preferences_idempotency_key",
+        unique=True,
+        partialFilterExpression={"_idempotency.key": {"$type": "string"}},
+    ),
 ]
 """Created at start-up; unique ones turn duplicate values into 409 answers. A unique index
 covers only values that are set: like PostgreSQL, any number of documents may leave an

@@ -12,8 +12,10 @@ from pymongo.errors import DuplicateKeyError
 from app.core.errors import NotFoundError
 from app.db.mongo import MongoDatabase, conflict_from, to_document
 from app.db.session import Session, ensure_exists
+from app.models.idempotency import IdempotencyKey
 from app.models.preference import COLLECTION, PreferenceCreate, PreferenceRead, PreferenceUpdate
 from app.models.user import User
+from app.services import idempotency
 
 
 def _object_id(preference_id: str) -> ObjectId:
@@ -28,13 +30,25 @@ def _read(document: dict[str, Any]) -> PreferenceRead:
 
 
 async def create_preference(
-    database: MongoDatabase, session: Session, data: PreferenceCreate
+    database: MongoDatabase,
+    session: Session,
+    data: PreferenceCreate,
+    key: IdempotencyKey | None = None,
 ) -> PreferenceRead:
+    """Store a preference; with `key`, a retry gets the first document, not a second
+    one (the key is written with the document, so both or neither are stored)."""
+    collection = database[COLLECTION]
+    if key is not None and (twin := await idempotency.replay_document(collection, key, data)):
+        return _read(twin)
     await ensure_exists(session, User, data.user_id, field="user_id")
     document = to_document(data)
+    if key is not None:
+        document[idempotency.DOCUMENT_FIELD] = idempotency.stamp(key, data)
     try:
-        await database[COLLECTION].insert_one(document)
+        await collection.insert_one(document)
     except DuplicateKeyError as error:
+        if key is not None and (twin := await idempotency.replay_document(collection, key, data)):
+            return _read(twin)  # a twin request with the same key stored it first
         raise conflict_from(error) from error
     return _read(document)
 

@@ -12,15 +12,27 @@ from sqlmodel import col, select
 from app.core.errors import NotFoundError, UnavailableError
 from app.db.mongo import MongoDatabase
 from app.db.session import Session
-from app.models.user import User, UserCreate, UserUpdate
-from app.services import preferences
+from app.models.idempotency import IdempotencyKey
+from app.models.user import User, UserCreate, UserRead, UserUpdate
+from app.services import idempotency, preferences
 
 logger = logging.getLogger(__name__)
 
+SCOPE = "users"
+"""Where this resource's idempotency keys live."""
 
-async def create_user(session: Session, data: UserCreate) -> User:
+
+async def create_user(
+    session: Session, data: UserCreate, key: IdempotencyKey | None = None
+) -> User:
+    """Store a user; with `key`, a retry gets the first answer, not a second row."""
+    if key is not None and (answer := await idempotency.replay(session, key, SCOPE, data)):
+        return User.model_validate(answer)
     values = data.model_dump()
-    return await session.one(insert(User).returning(User), values)
+    user = await session.one(insert(User).returning(User), values)
+    if key is not None:
+        await idempotency.remember(session, key, SCOPE, data, UserRead.model_validate(user))
+    return user
 
 
 async def get_user(session: Session, user_id: int) -> User:

@@ -13,7 +13,15 @@ from schemathesis import GenerationMode
 from app.api.deps import get_agent_model
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+# The same draws on every run (a CI failure reproduces locally), and no example database
+# written into the project.
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(data=st.data())
 async def test_every_route_answers_as_documented(
     app: FastAPI, client: AsyncClient, data: st.DataObject

@@ -43,6 +43,27 @@ async def test_create_user_with_invalid_email_is_422(client: AsyncClient) -> Non
     assert response.json()["detail"][0]["loc"][:2] == ["body", "email"]
 
 
+async def test_create_user_twice_with_one_idempotency_key_stores_one(client: AsyncClient) -> None:
+    payload = await factories.user_payload(client)
+    key = {"Idempotency-Key": "create-user-twice"}
+    first = await client.post("/users", json=payload, headers=key)
+    again = await client.post("/users", json=payload, headers=key)
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    stored = await client.get("/users", params={"limit": 100})
+    assert [item["id"] for item in stored.json()["items"]] == [first.json()["id"]]
+
+
+async def test_an_idempotency_key_sent_with_another_user_is_409(client: AsyncClient) -> None:
+    key = {"Idempotency-Key": "create-user-other"}
+    first = await client.post("/users", json=await factories.user_payload(client), headers=key)
+    other = await client.post("/users", json=await factories.user_payload(client), headers=key)
+    assert first.status_code == 201, first.text
+    assert other.status_code == 409
+    assert other.json()["field"] == "Idempotency-Key"
+
+
 async def test_create_user_refuses_name_it_could_not_store(client: AsyncClient) -> None:
     """JSON can carry it, Python reads it, but it cannot be stored and read back."""
     payload = await factories.user_payload(client)

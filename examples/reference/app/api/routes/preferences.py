@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import MongoDep, SessionDep
+from app.api.deps import IdempotencyKeyDep, MongoDep, SessionDep
 from app.api.responses import errors
 from app.models.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from app.models.preference import PreferenceCreate, PreferenceRead, PreferenceUpdate
@@ -19,11 +19,9 @@ router = APIRouter(prefix="/preferences", tags=["preferences"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=errors(400, 409, 413, 503))
 async def create_preference(
-    data: PreferenceCreate,
-    database: MongoDep,
-    session: SessionDep,
+    data: PreferenceCreate, database: MongoDep, session: SessionDep, key: IdempotencyKeyDep
 ) -> PreferenceRead:
-    preference = await service.create_preference(database, session, data)
+    preference = await service.create_preference(database, session, data, key)
     return preference
 
 

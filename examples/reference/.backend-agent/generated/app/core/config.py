@@ -31,6 +31,8 @@ class Settings(PostgresSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     """Requests with a larger body are refused with 413 before they are parsed."""
+    idempotency_key_seconds: int = Field(default=86_400, ge=1)
+    """How long the answer to a create sent with an Idempotency-Key is kept for retries."""
 
     mongodb_url: SecretStr
     """MongoDB connection string, e.g. mongodb://user:password@host:27017/?replicaSet=rs0."""

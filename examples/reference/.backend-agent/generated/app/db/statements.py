@@ -34,6 +34,8 @@ class Compiled:
 
     compiler: SQLCompiler
     """SQLAlchemy's compiled form: the SQL, and where each value goes."""
+    processors: Mapping[str, Callable[[Any], Any]]
+    """Turn values into what the driver takes, by parameter (e.g. JSON into text)."""
     load: Load
     """Turns a returned row into what the caller gets: a model, a value or a tuple."""
     writes: bool
@@ -69,7 +71,9 @@ def prepare(statement: ClauseElement, params: Mapping[str, object] | None = None
         params, extracted_parameters=key.bindparams if key is not None else None
     )
     state = compiled.compiler.construct_expanded_state(values)
-    processors = state.processors
+    processors = (
+        {**compiled.processors, **state.processors} if state.processors else compiled.processors
+    )
     args = [
         processors[name](value) if name in processors else value
         for name, value in zip(state.positiontup or (), state.positional_parameters, strict=True)
@@ -82,7 +86,12 @@ def _compile(statement: ClauseElement, key: object, columns: tuple[str, ...]) ->
         SQLCompiler, statement.compile(dialect=DIALECT, cache_key=key, column_keys=list(columns))
     )
     writes = bool(compiler.isinsert or compiler.isupdate or compiler.isdelete)
-    return Compiled(compiler, _loader(statement), writes)
+    processors = {
+        name: process
+        for name, bind in compiler.binds.items()
+        if (process := bind.type.dialect_impl(DIALECT).bind_processor(DIALECT)) is not None
+    }
+    return Compiled(compiler, processors, _loader(statement), writes)
 
 
 def _loader(statement: ClauseElement) -> Load:
@@ -117,8 +126,7 @@ def _first_value(row: Record) -> object:
     return row[0]
 
 
-def primary_key_column(model: type[Any]) -> ColumnElement[Any]:
-    """The column `Session.get` looks rows up by."""
+def primary_key_columns(model: type[Any]) -> tuple[ColumnElement[Any], ...]:
+    """The columns `Session.get` looks rows up by."""
     mapper: Mapper[Any] = inspect(model)
-    (column,) = mapper.primary_key
-    return column
+    return tuple(mapper.primary_key)

@@ -1,20 +1,37 @@
 """Agents at work: run one to an answer or stream it, with limits, memory and usage logs.
 
-Raises domain errors; knows nothing of HTTP. The OpenAI Agents SDK takes seconds to
-import, so it is imported on first use, in a worker thread while the event loop keeps
-serving (`import_lazily`); `from agents ...` inside a function below only binds names
-already imported.
+Raises domain errors; knows nothing of HTTP.
 """
 
 import asyncio
-import importlib
 import logging
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
+
+from agents import (
+    Agent,
+    AgentsException,
+    InputGuardrailTripwireTriggered,
+    MaxTurnsExceeded,
+    Model,
+    ModelBehaviorError,
+    ModelRefusalError,
+    ModelTimeoutError,
+    OpenAIChatCompletionsModel,
+    OpenAIResponsesModel,
+    OutputGuardrailTripwireTriggered,
+    RunConfig,
+    Runner,
+    SessionSettings,
+    StreamEvent,
+    Usage,
+)
+from agents.extensions.memory import MongoDBSession
+from agents.result import RunResultBase
+from openai import APIError, APITimeoutError, AsyncOpenAI
 
 from app.core.config import Settings
 from app.core.errors import (
@@ -34,10 +51,6 @@ from app.models.agents import (
     AgentRunRequest,
     AgentToolCall,
 )
-
-if TYPE_CHECKING:
-    from agents import Agent, Model, RunConfig, StreamEvent, Usage
-    from agents.extensions.memory import MongoDBSession
 
 logger = logging.getLogger(__name__)
 
@@ -60,22 +73,12 @@ class AgentDeps:
     operation at a time."""
 
 
-async def import_lazily(module: str) -> None:
-    """Import `module` in a worker thread the first time, so start-up never pays for it."""
-    if module not in sys.modules:
-        await asyncio.to_thread(importlib.import_module, module)
-
-
-async def create_model(settings: Settings) -> "Model":
+def create_model(settings: Settings) -> Model:
     """The model agents run on, from settings; any OpenAI-compatible server with a base URL."""
     if settings.agent_model is None:
         raise NotConfiguredError("the agent model is not configured: set AGENT_MODEL")
     if settings.agent_api_key is None:
         raise NotConfiguredError("the agent model is not configured: set AGENT_API_KEY")
-    await import_lazily("agents")
-    from agents import OpenAIChatCompletionsModel, OpenAIResponsesModel
-    from openai import AsyncOpenAI
-
     client = AsyncOpenAI(
         api_key=settings.agent_api_key.get_secret_value(),
         base_url=settings.agent_base_url,
@@ -87,73 +90,95 @@ async def create_model(settings: Settings) -> "Model":
     return OpenAIResponsesModel(model=settings.agent_model, openai_client=client)
 
 
-async def run_agent(
-    agent: "Agent[AgentDeps]",
-    request: AgentRunRequest,
-    *,
-    session: Session,
-    database: MongoDatabase,
-    model: "Model",
-    settings: Settings,
-) -> AgentAnswer:
-    """Run `agent` on `request` until it answers; what its tools change commits with
-    the caller's unit of work, so a failed run changes nothing in PostgreSQL."""
-    from agents import Runner
+@dataclass
+class AgentRun:
+    """One run of an agent on a request: what an answered and a streamed run both hand the
+    SDK, and how both end (an answer, or a domain error), each logged in one line."""
 
-    name = agent.name
-    conversation_id = request.conversation_id or new_conversation_id()
-    started = time.perf_counter()
+    agent: Agent[AgentDeps]
+    request: AgentRunRequest
+    model: Model
+    settings: Settings
+    conversation_id: str = ""
+    started: float = field(default_factory=time.perf_counter)
+
+    def __post_init__(self) -> None:
+        self.conversation_id = self.request.conversation_id or uuid.uuid4().hex
+
+    def options(self, session: Session, database: MongoDatabase) -> dict[str, Any]:
+        """The SDK's arguments: the request's handles, limits, memory and model."""
+        return {
+            "context": AgentDeps(session, database),
+            "max_turns": self.settings.agent_max_turns,
+            "session": conversation(database, self.agent.name, self.conversation_id, self.settings),
+            "run_config": RunConfig(
+                model=self.model, tracing_disabled=not self.settings.agent_tracing
+            ),
+        }
+
+    def answer(self, result: RunResultBase) -> AgentAnswer:
+        turns = len(result.raw_responses)
+        self._log(result.context_wrapper.usage, turns, outcome="ok")
+        return AgentAnswer(
+            conversation_id=self.conversation_id, answer=str(result.final_output), turns=turns
+        )
+
+    def failure(self, error: Exception) -> DomainError:
+        """The domain error for a failed run; an error that is not the SDK's or the model
+        provider's (a bug) is raised as it is."""
+        run_data = error.run_data if isinstance(error, AgentsException) else None
+        usage = run_data.context_wrapper.usage if run_data is not None else None
+        self._log(
+            usage, len(run_data.raw_responses) if run_data else 0, outcome=type(error).__name__
+        )
+        if (domain_error := _domain_error(error, self.settings)) is None:
+            raise error
+        return domain_error
+
+    def _log(self, usage: Usage | None, turns: int, *, outcome: str) -> None:
+        """One line per run: which model, how many turns and tokens, how long. No prompt
+        text, no answer, no secret."""
+        model_name = getattr(self.model, "model", None)
+        logger.log(
+            logging.INFO if outcome == "ok" else logging.WARNING,
+            "agent run agent=%s model=%s outcome=%s turns=%d requests=%d input_tokens=%d "
+            "output_tokens=%d total_tokens=%d latency_ms=%d",
+            self.agent.name,
+            model_name if isinstance(model_name, str) else type(self.model).__name__,
+            outcome,
+            turns,
+            usage.requests if usage else 0,
+            usage.input_tokens if usage else 0,
+            usage.output_tokens if usage else 0,
+            usage.total_tokens if usage else 0,
+            (time.perf_counter() - self.started) * 1000,
+        )
+
+
+async def run_agent(run: AgentRun, *, session: Session, database: MongoDatabase) -> AgentAnswer:
+    """Run until the agent answers; what its tools change commits with the caller's unit of
+    work, so a failed run changes nothing in PostgreSQL."""
     try:
-        async with asyncio.timeout(settings.agent_timeout_seconds):
+        async with asyncio.timeout(run.settings.agent_timeout_seconds):
             result = await Runner.run(
-                agent,
-                request.message,
-                context=AgentDeps(session, database),
-                max_turns=settings.agent_max_turns,
-                session=conversation(database, name, conversation_id, settings),
-                run_config=_run_config(model, settings),
+                run.agent, run.request.message, **run.options(session, database)
             )
     except Exception as error:
-        _log_failure(name, model, error, started)
-        if (domain_error := _domain_error(error, settings)) is None:
-            raise
-        raise domain_error from error
-    turns = len(result.raw_responses)
-    _log_run(name, model, result.context_wrapper.usage, turns, started, outcome="ok")
-    return AgentAnswer(
-        conversation_id=conversation_id, answer=str(result.final_output), turns=turns
-    )
+        raise run.failure(error) from error
+    return run.answer(result)
 
 
 async def stream_agent(
-    agent: "Agent[AgentDeps]",
-    request: AgentRunRequest,
-    *,
-    session: Session,
-    database: MongoDatabase,
-    model: "Model",
-    settings: Settings,
+    run: AgentRun, *, session: Session, database: MongoDatabase
 ) -> AsyncIterator[AgentEvent]:
-    """Run `agent`, yielding text deltas and tool calls as they happen, then the answer.
+    """Run, yielding text deltas and tool calls as they happen, then the answer.
 
     A stream answers before the request ends, so it commits the session itself, before the
     final answer: a client that saw the answer knows the changes are stored. On failure it
     rolls back and raises a domain error.
     """
-    from agents import Runner
-
-    name = agent.name
-    conversation_id = request.conversation_id or new_conversation_id()
-    started = time.perf_counter()
-    deadline = asyncio.get_running_loop().time() + settings.agent_timeout_seconds
-    result = Runner.run_streamed(
-        agent,
-        request.message,
-        context=AgentDeps(session, database),
-        max_turns=settings.agent_max_turns,
-        session=conversation(database, name, conversation_id, settings),
-        run_config=_run_config(model, settings),
-    )
+    deadline = asyncio.get_running_loop().time() + run.settings.agent_timeout_seconds
+    result = Runner.run_streamed(run.agent, run.request.message, **run.options(session, database))
     events = result.stream_events()
     try:
         while True:
@@ -169,30 +194,21 @@ async def stream_agent(
     except Exception as error:
         result.cancel()
         await session.rollback()
-        _log_failure(name, model, error, started)
-        if (domain_error := _domain_error(error, settings)) is None:
-            raise
-        raise domain_error from error
-    turns = len(result.raw_responses)
-    _log_run(name, model, result.context_wrapper.usage, turns, started, outcome="ok")
-    yield AgentAnswer(conversation_id=conversation_id, answer=str(result.final_output), turns=turns)
+        raise run.failure(error) from error
+    yield run.answer(result)
 
 
 async def delete_conversation(
     database: MongoDatabase, name: str, conversation_id: str, settings: Settings
 ) -> None:
     """Forget a conversation of agent `name`; forgetting an unknown one is not an error."""
-    await import_lazily("agents")
     await conversation(database, name, conversation_id, settings).clear_session()
 
 
 def conversation(
     database: MongoDatabase, name: str, conversation_id: str, settings: Settings
-) -> "MongoDBSession":
+) -> MongoDBSession:
     """The SDK's MongoDB memory of one conversation; runs see its last items only."""
-    from agents import SessionSettings
-    from agents.extensions.memory import MongoDBSession
-
     return MongoDBSession(
         f"{name}:{conversation_id}",
         client=database.client,
@@ -203,17 +219,7 @@ def conversation(
     )
 
 
-def new_conversation_id() -> str:
-    return uuid.uuid4().hex
-
-
-def _run_config(model: "Model", settings: Settings) -> "RunConfig":
-    from agents import RunConfig
-
-    return RunConfig(model=model, tracing_disabled=not settings.agent_tracing)
-
-
-def _shown(event: "StreamEvent") -> AgentDelta | AgentToolCall | None:
+def _shown(event: StreamEvent) -> AgentDelta | AgentToolCall | None:
     """The SDK events a client sees: text as it is written, and which tools are called."""
     if event.type == "raw_response_event" and event.data.type == "response.output_text.delta":
         return AgentDelta(text=event.data.delta)
@@ -225,16 +231,6 @@ def _shown(event: "StreamEvent") -> AgentDelta | AgentToolCall | None:
 
 def _domain_error(error: Exception, settings: Settings) -> DomainError | None:
     """The domain error for an SDK or provider failure; None for anything else (a bug)."""
-    from agents import (
-        InputGuardrailTripwireTriggered,
-        MaxTurnsExceeded,
-        ModelBehaviorError,
-        ModelRefusalError,
-        ModelTimeoutError,
-        OutputGuardrailTripwireTriggered,
-    )
-    from openai import APIError, APITimeoutError
-
     if isinstance(error, TimeoutError | ModelTimeoutError | APITimeoutError):
         return UpstreamTimeoutError(
             f"the agent did not answer within {settings.agent_timeout_seconds:g} seconds"
@@ -252,35 +248,3 @@ def _domain_error(error: Exception, settings: Settings) -> DomainError | None:
     if isinstance(error, APIError | ModelBehaviorError | ModelRefusalError):
         return UpstreamError(f"the model provider failed ({type(error).__name__}); try again")
     return None
-
-
-def _log_failure(name: str, model: "Model", error: Exception, started: float) -> None:
-    """The usage line of a failed run, with what the SDK counted before it failed."""
-    from agents import AgentsException
-
-    run_data = error.run_data if isinstance(error, AgentsException) else None
-    usage = run_data.context_wrapper.usage if run_data is not None else None
-    turns = len(run_data.raw_responses) if run_data is not None else 0
-    _log_run(name, model, usage, turns, started, outcome=type(error).__name__)
-
-
-def _log_run(
-    name: str, model: "Model", usage: "Usage | None", turns: int, started: float, *, outcome: str
-) -> None:
-    """One line per run: which model, how many turns and tokens, how long. No prompt text,
-    no answer, no secret."""
-    model_name = getattr(model, "model", None)
-    logger.log(
-        logging.INFO if outcome == "ok" else logging.WARNING,
-        "agent run agent=%s model=%s outcome=%s turns=%d requests=%d input_tokens=%d "
-        "output_tokens=%d total_tokens=%d latency_ms=%d",
-        name,
-        model_name if isinstance(model_name, str) else type(model).__name__,
-        outcome,
-        turns,
-        usage.requests if usage else 0,
-        usage.input_tokens if usage else 0,
-        usage.output_tokens if usage else 0,
-        usage.total_tokens if usage else 0,
-        (time.perf_counter() - started) * 1000,
-    )

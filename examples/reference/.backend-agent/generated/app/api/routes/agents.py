@@ -5,11 +5,13 @@ Thin: validate input, call the agent service, shape the response.
 """
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
+from agents import Agent
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+from app.agents.assistant import agent as assistant_agent
 from app.api.deps import (
     AgentModelDep,
     AgentRunDep,
@@ -23,10 +25,7 @@ from app.api.responses import errors
 from app.core.errors import DomainError
 from app.models.agents import CONVERSATION_ID_PATTERN, AgentAnswer, AgentError
 from app.services import agents as service
-from app.services.agents import AgentDeps, import_lazily
-
-if TYPE_CHECKING:
-    from agents import Agent
+from app.services.agents import AgentDeps, AgentRun
 
 router = APIRouter(prefix="/agents", tags=["agents"])
 
@@ -35,15 +34,12 @@ RUN_ERRORS = errors(400, 413, 502, 503, 504)
 """Besides 422: invalid input, a guardrail's refusal, or a run over its turns."""
 
 
-async def get_assistant_agent() -> "Agent[AgentDeps]":
-    """The assistant agent; the first request imports it, and the SDK, in a worker thread."""
-    await import_lazily("app.agents.assistant")
-    from app.agents.assistant import agent
-
-    return agent
+async def get_assistant_agent() -> Agent[AgentDeps]:
+    """The assistant agent (a test swaps in a variant through this dependency)."""
+    return assistant_agent
 
 
-AssistantAgentDep = Annotated["Agent[AgentDeps]", Depends(get_assistant_agent)]
+AssistantAgentDep = Annotated[Agent[AgentDeps], Depends(get_assistant_agent)]
 
 
 @router.post("/assistant/runs", responses=RUN_ERRORS)
@@ -56,9 +52,8 @@ async def run_assistant(
     settings: SettingsDep,
 ) -> AgentAnswer:
     """Ask the assistant agent; send `conversation_id` back to continue the conversation."""
-    return await service.run_agent(
-        agent, body, session=session, database=database, model=model, settings=settings
-    )
+    run = AgentRun(agent, body, model, settings)
+    return await service.run_agent(run, session=session, database=database)
 
 
 @router.post("/assistant/runs/stream", response_class=EventSourceResponse, responses=RUN_ERRORS)
@@ -73,11 +68,9 @@ async def stream_assistant(
     """Ask the assistant agent and receive its answer as it is written: `delta` and
     `tool_call` events, then one `answer` (or one `error`, with the status a plain run
     would have answered)."""
-    events = service.stream_agent(
-        agent, body, session=session, database=database, model=model, settings=settings
-    )
+    run = AgentRun(agent, body, model, settings)
     try:
-        async for event in events:
+        async for event in service.stream_agent(run, session=session, database=database):
             yield ServerSentEvent(data=event, event=event.event)
     except DomainError as error:
         failure = AgentError(status=error_status(error), detail=error.message)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import MongoDep, ReadSessionDep, SessionDep
+from app.api.deps import IdempotencyKeyDep, MongoDep, ReadSessionDep, SessionDep
 from app.api.responses import errors
 from app.models.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from app.models.types import INT_MAX, Id
@@ -18,11 +18,8 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=errors(400, 409, 413, 503))
-async def create_user(
-    data: UserCreate,
-    session: SessionDep,
-) -> UserRead:
-    user = await service.create_user(session, data)
+async def create_user(data: UserCreate, session: SessionDep, key: IdempotencyKeyDep) -> UserRead:
+    user = await service.create_user(session, data, key)
     return UserRead.model_validate(user)
 
 

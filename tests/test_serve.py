@@ -1,0 +1,94 @@
+"""`dev` and `demo` keep a user's data: their databases are durable, one that dies is
+restarted with every acknowledged write, and a signal stops everything they started."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+from pymongo import MongoClient
+
+from backend_agent.serve import local_databases, watch
+from backend_agent.services.process import port_is_open
+
+
+def rows(url: str, sql: str) -> list[asyncpg.Record]:
+    async def run() -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(url.replace("+asyncpg", ""))
+        try:
+            return await connection.fetch(sql)
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def test_a_killed_database_comes_back_with_every_acknowledged_write(shop_copy: Path) -> None:
+    with local_databases(shop_copy, database="kept") as environment:
+        postgres, mongo = environment.servers
+        url = environment.variables["DATABASE_URL"]
+        rows(
+            url,
+            "INSERT INTO users (name, email, status) "
+            "SELECT 'u' || n, 'u' || n || '@x.org', 'active' FROM generate_series(1, 5) AS n",
+        )
+        with MongoClient(environment.variables["MONGODB_URL"]) as client:
+            client["kept"]["notes"].insert_many([{"n": number} for number in range(5)])
+        app = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(8)"])
+        said: list[str] = []
+        watching = threading.Thread(target=watch, args=(app, environment.servers, said.append))
+        watching.start()
+        for server in (postgres, mongo):
+            assert server.pid is not None
+            os.kill(server.pid, signal.SIGKILL)
+        watching.join(timeout=60)
+        assert not watching.is_alive()
+        assert [line.split(" on port")[0] for line in said if "stopped" in line] == [
+            "PostgreSQL",
+            "SecantusDB",
+        ]
+        assert len(rows(url, "SELECT id FROM users")) == 5
+        with MongoClient(environment.variables["MONGODB_URL"]) as client:
+            assert client["kept"]["notes"].count_documents({}) == 5
+
+
+def ready(url: str) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return True
+        except httpx.TransportError:
+            time.sleep(0.3)
+    return False
+
+
+def test_sigterm_stops_dev_and_everything_it_started(shop_copy: Path) -> None:
+    dev = subprocess.Popen(
+        [sys.executable, "-m", "backend_agent", "dev", str(shop_copy)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert dev.stdout is not None
+    output = ""
+    deadline = time.monotonic() + 90
+    while "Ctrl-C stops" not in output and time.monotonic() < deadline:
+        output += dev.stdout.readline()
+    url = re.search(r"serving (http://\S+):", output)
+    assert url, output
+    ports = [int(port) for port in re.findall(r"127\.0\.0\.1:(\d+)", output)]
+    assert ready(f"{url.group(1)}/health/ready")
+    dev.send_signal(signal.SIGTERM)
+    dev.wait(timeout=60)
+    assert sorted(set(ports)) and not any(port_is_open("127.0.0.1", p) for p in set(ports))
