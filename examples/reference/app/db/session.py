@@ -108,6 +108,8 @@ class Session:
             await connection.execute("COMMIT")
         except BaseException as error:
             connection.terminate()  # in an unknown state: the pool replaces it
+            if isinstance(error, asyncpg.PostgresError) and (meaning := domain_error(error)):
+                raise meaning from error  # a deferred constraint: the server rolled back
             if isinstance(error, (*TRANSIENT, asyncpg.InterfaceError)):
                 raise await self._database.unavailable(
                     error, writes=True, message=OUTCOME_UNKNOWN

@@ -40,6 +40,8 @@ class Compiled:
     """Turns a returned row into what the caller gets: a model, a value or a tuple."""
     writes: bool
     """INSERT, UPDATE or DELETE: only a unit of work may run it."""
+    expands: bool
+    """Its SQL depends on the values (a list for `IN`), so it is finished for each run."""
 
 
 @dataclass(frozen=True)
@@ -67,18 +69,21 @@ def prepare(statement: ClauseElement, params: Mapping[str, object] | None = None
             if len(_cache) >= CACHE_SIZE:
                 _cache.clear()
             _cache[shape] = compiled
-    values = compiled.compiler.construct_params(
+    compiler = compiled.compiler
+    values: Mapping[str, Any] = compiler.construct_params(
         params, extracted_parameters=key.bindparams if key is not None else None
     )
-    state = compiled.compiler.construct_expanded_state(values)
-    processors = (
-        {**compiled.processors, **state.processors} if state.processors else compiled.processors
-    )
+    processors = compiled.processors
+    if compiled.expands:  # `in_([...])`: as many parameters as the list has items
+        state = compiler.construct_expanded_state(values)
+        processors = {**processors, **state.processors}
+        sql, names, values = state.statement, state.positiontup or [], state.parameters
+    else:
+        sql, names = compiler.string, compiler.positiontup or []
     args = [
-        processors[name](value) if name in processors else value
-        for name, value in zip(state.positiontup or (), state.positional_parameters, strict=True)
+        processors[name](values[name]) if name in processors else values[name] for name in names
     ]
-    return Prepared(state.statement, args, compiled)
+    return Prepared(sql, args, compiled)
 
 
 def _compile(statement: ClauseElement, key: object, columns: tuple[str, ...]) -> Compiled:
@@ -91,7 +96,8 @@ def _compile(statement: ClauseElement, key: object, columns: tuple[str, ...]) ->
         for name, bind in compiler.binds.items()
         if (process := bind.type.dialect_impl(DIALECT).bind_processor(DIALECT)) is not None
     }
-    return Compiled(compiler, processors, _loader(statement), writes)
+    expands = bool(compiler.post_compile_params or compiler.literal_execute_params)
+    return Compiled(compiler, processors, _loader(statement), writes, expands)
 
 
 def _loader(statement: ClauseElement) -> Load:

@@ -85,7 +85,7 @@ class Database:
         await self._wait_in_line(writes=writes)
         try:
             return await self._pool.acquire()
-        except TRANSIENT as error:
+        except (*TRANSIENT, asyncpg.PostgresError) as error:  # refused, unknown database, ...
             self._line.release()
             raise await self.unavailable(error, writes=writes) from error
         except BaseException:
