@@ -39,7 +39,8 @@ _by_key: dict[type[Any], SelectOfScalar[Any]] = {}
 
 
 class Session:
-    """Runs the statements of one request; see the module's docstring."""
+    """Runs the statements of one request, one at a time (like any database session: its
+    statements share a connection); see the module's docstring."""
 
     def __init__(self, database: Database, *, writes: bool) -> None:
         self._database = database
@@ -51,8 +52,8 @@ class Session:
         """The row of `model` whose primary key is `key` (a tuple, in the order of the
         columns, for a key of several columns), or None."""
         statement = _by_key.get(model)
-        columns = primary_key_columns(model)
         if statement is None:
+            columns = primary_key_columns(model)
             statement = select(model).where(
                 *(column == bindparam(f"key{n}") for n, column in enumerate(columns))
             )
