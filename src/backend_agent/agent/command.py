@@ -82,7 +82,7 @@ def ask(
     """
     # Imported here, not at the top: the CLI imports this module on every start.
     from backend_agent.agent.display import AskDisplay, report
-    from backend_agent.agent.models import build_model, configuration_problem
+    from backend_agent.agent.providers import build_model, configuration_problem
     from backend_agent.agent.run import run_ask
     from backend_agent.agent.suggest import suggest_commands
     from backend_agent.report import live
