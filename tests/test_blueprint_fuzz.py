@@ -65,6 +65,8 @@ COVERING = DrawnBlueprint(
                 "owner:ref(Account)",
                 "parent:ref(Folder):optional",
                 "reviewer:ref(Account):optional:unique",
+                # A decimal bound a float cannot hold exactly (-0.3), and a decimal default.
+                "discount:decimal:min=-0.3:max=0.7:default=0.1",
             ],
         ),
         DrawnResource("Catalog", "postgres", ["read", "list"], ["name:str", "folder:ref(Folder)"]),

@@ -203,3 +203,23 @@ def test_migration_file_names_end_on_a_whole_word() -> None:
     migration = write_migration(steps, {})
     assert migration is not None
     assert migration.path == "migrations/versions/0001_create_table_authors_create_table.py"
+
+
+def test_resources_get_only_the_schemas_and_paths_of_their_operations(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    operations.new_project(root)
+    operations.add_resource(root, "ProductTag", ["label:str"], ops=["create", "read"])
+    model = (root / "app/models/product_tag.py").read_text()
+    assert "class ProductTagCreate" in model
+    assert "class ProductTagUpdate" not in model
+    assert "Input of POST /product-tags." in model
+    assert "/product_tags" not in model
+
+
+def test_deleting_a_row_with_documents_needs_no_mongodb_transaction(shop_project: Path) -> None:
+    """A standalone mongod refuses transactions (SecantusDB accepts them, so only the code
+    can show this): the cascade deletes documents with plain, repeatable deletes."""
+    services = "".join(path.read_text() for path in (shop_project / "app/services").glob("*.py"))
+    assert "delete_by_product" in services
+    assert "start_transaction" not in services
+    assert "start_session" not in services

@@ -86,3 +86,14 @@ def test_verify_names_missing_tools_in_the_project_interpreter(shop_copy: Path) 
     assert not result.ok
     assert "lacks" in result.steps[0].summary
     assert 'pip install -e ".[dev]"' in result.steps[0].summary
+
+
+def test_a_module_named_like_the_standard_library_does_not_break_the_checks(
+    shop_copy: Path, postgres: LocalPostgres
+) -> None:
+    """Each tool runs (a `types.py` beside them used to crash ruff and pytest at start-up);
+    mypy alone objects, in its own clear words."""
+    (shop_copy / "types.py").write_text('"""Our own types."""\n\nPRICE = int\n')
+    result = verify(shop_copy, database_url=postgres.create_database("verify_types"))
+    failed = {step.name: step.summary for step in result.steps if not step.ok}
+    assert failed == {"mypy --strict": 'types.py: error: This file shadows library module "types"'}

@@ -71,7 +71,7 @@ def local_databases(
 def migrate(root: Path, variables: dict[str, str]) -> None:
     """`alembic upgrade head`, failing with the tool's own last words."""
     completed = subprocess.run(
-        [project_python(root), "-m", "alembic", "upgrade", "head"],
+        [project_python(root), "-P", "-m", "alembic", "upgrade", "head"],
         cwd=root,
         env={**os.environ, **variables},
         capture_output=True,

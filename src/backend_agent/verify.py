@@ -102,9 +102,11 @@ def verify(
         result.steps.append(missing)
         return result
     static: list[tuple[str, list[str]]] = [
-        ("ruff check", [python, "-m", "ruff", "check", "."]),
-        ("ruff format", [python, "-m", "ruff", "format", "--check", "."]),
-        ("mypy --strict", [python, "-m", "mypy", "--strict"]),
+        # `-P`: the project's own modules (a `types.py` at its root) must not shadow the
+        # standard library the tools import.
+        ("ruff check", [python, "-P", "-m", "ruff", "check", "."]),
+        ("ruff format", [python, "-P", "-m", "ruff", "format", "--check", "."]),
+        ("mypy --strict", [python, "-P", "-m", "mypy", "--strict"]),
     ]
     with ThreadPoolExecutor(max_workers=2) as pool:
         background: list[Future[StepResult]] = [
@@ -140,7 +142,7 @@ def _missing_tools(python: str, root: Path) -> StepResult | None:
         "print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))"
     )
     completed = subprocess.run(
-        [python, "-c", check, *REQUIRED_MODULES],
+        [python, "-P", "-c", check, *REQUIRED_MODULES],
         cwd=root,
         capture_output=True,
         text=True,
@@ -191,9 +193,13 @@ def _database_steps(
         watch.finished(StepResult(DATABASES, True, time.perf_counter() - started, "ready"))
         report = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "pytest.xml"
         for label, command in (
-            ("alembic upgrade", [python, "-m", "alembic", "upgrade", "head"]),
-            ("alembic check", [python, "-m", "alembic", "check"]),
-            ("pytest", [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *_junit(report)]),
+            # alembic.ini and pytest put the project on the import path themselves.
+            ("alembic upgrade", [python, "-P", "-m", "alembic", "upgrade", "head"]),
+            ("alembic check", [python, "-P", "-m", "alembic", "check"]),
+            (
+                "pytest",
+                [python, "-P", "-m", "pytest", "-q", "-p", "no:cacheprovider", *_junit(report)],
+            ),
         ):
             step = _run(label, command, root, env, watch)
             steps.append(step)

@@ -66,7 +66,8 @@ def test_dry_run_prints_the_diff_the_table_and_the_usage(
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     monkeypatch.setattr(
-        command, "build_model", lambda name, call_timeout: ScriptedModel(users_session())
+        "backend_agent.agent.providers.build_model",
+        lambda name, call_timeout: ScriptedModel(users_session()),
     )
     monkeypatch.setattr("backend_agent.agent.run.verify", fake_verify)
     before = tree(project)

@@ -12,7 +12,7 @@ from agents.models.interface import ModelTracing
 from agents.testing import ScriptedModel, assistant_message
 from rich.console import Console
 
-from backend_agent.agent.command import AskDisplay
+from backend_agent.agent.display import AskDisplay
 from backend_agent.agent.snapshot import FileDiff
 from backend_agent.agent.watched_model import WatchedModel
 from backend_agent.report import LiveSteps

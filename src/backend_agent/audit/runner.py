@@ -25,6 +25,7 @@ from backend_agent.audit.print_to_logger import logger_fix
 from backend_agent.audit.registry import RULES, SYNTAX_ERROR
 from backend_agent.audit.reporters import display_path
 from backend_agent.audit.ruff import RuffRun
+from backend_agent.write.atomic import write_atomically
 
 _MAX_FIX_PASSES = 10
 
@@ -279,7 +280,7 @@ def _fix(files: list[Path], config: AuditConfig, *, include_ruff: bool) -> int:
                 continue
             text, done = apply_verified(texts[path], path_fixes, config.target_version)
             if done:
-                path.write_text(text, encoding="utf-8")
+                write_atomically(path, text.encode())
                 count += done
         if not count:
             break
@@ -302,7 +303,7 @@ def _apply_across_files(
             return 0
         results[part] = text
     for part, text in results.items():
-        part.write_text(text, encoding="utf-8")
+        write_atomically(part, text.encode())
         touched.add(part)
     return 1
 

@@ -73,6 +73,8 @@ _ANNOTATION_IMPORTS = {
     FieldType.FLOAT: ["from app.models.types import FiniteFloat"],
     FieldType.DECIMAL: [
         "from decimal import Decimal",
+        "from typing import Annotated",
+        "from annotated_types import Interval",
         "from app.models.types import DecimalInput, DecimalOutput",
     ],
     FieldType.DATE: ["from datetime import date", "from app.models.types import StoredDate"],
@@ -142,7 +144,14 @@ class PythonField:
         """The type a client's value is validated as."""
         if self.spec.type is FieldType.DATETIME and self.resource.store is Store.MONGO:
             return "DocumentDatetime"
+        if self.spec.type is FieldType.DECIMAL and (bounds := self._decimal_bounds()):
+            # Decimal bounds, not Field's float ones: a float judges by its binary rounding.
+            return f"Annotated[DecimalInput, Interval({bounds})]"
         return self.enum_class or _ANNOTATIONS[self.spec.type]
+
+    def _decimal_bounds(self) -> str:
+        bounds = (("ge", self.spec.min), ("le", self.spec.max))
+        return ", ".join(f'{key}=Decimal("{value}")' for key, value in bounds if value is not None)
 
     @property
     def bson_type(self) -> str:
@@ -199,15 +208,16 @@ class PythonField:
             args.append(f"max_length={EMAIL_MAX_LENGTH}")
         elif spec.type is FieldType.URL:
             args.append(f"max_length={spec.max_length}")
-        elif spec.type in (FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL):
+        elif spec.type is FieldType.DECIMAL:
+            # (Its bounds are in its type, see `python_type`.)
+            args += [f"max_digits={DECIMAL_DIGITS}", f"decimal_places={DECIMAL_PLACES}"]
+        elif spec.type in (FieldType.INT, FieldType.FLOAT):
             limits = (("ge", spec.min, "INT_MIN"), ("le", spec.max, "INT_MAX"))
             for key, bound, column_limit in limits:
                 if bound is not None:
                     args.append(f"{key}={_number_literal(spec.type, bound)}")
                 elif spec.type is FieldType.INT:
                     args.append(f"{key}={column_limit}")
-            if spec.type is FieldType.DECIMAL:
-                args += [f"max_digits={DECIMAL_DIGITS}", f"decimal_places={DECIMAL_PLACES}"]
         return args
 
     def base_args(self) -> list[str]:
@@ -284,6 +294,6 @@ class PythonField:
 
 
 def _number_literal(field_type: FieldType, value: Decimal) -> str:
-    if field_type in (FieldType.DECIMAL, FieldType.FLOAT):
+    if field_type is FieldType.FLOAT:
         return repr(float(value))
     return str(int(value))

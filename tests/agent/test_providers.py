@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 from agents import OpenAIChatCompletionsModel, OpenAIResponsesModel
 
-from backend_agent.agent.models import (
+from backend_agent.agent.providers import (
     LITELLM_MISSING,
     build_model,
     configuration_problem,
