@@ -54,6 +54,15 @@ DryRunOption = Annotated[
     typer.Option("--dry-run", help="Show the diff of every file it would touch; write nothing."),
 ]
 
+AccessOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--access",
+        help="Who may call it: LEVEL for every operation, or OPERATION=LEVEL; repeatable. "
+        "Levels: public, authenticated, owner, admin (needs `add auth`).",
+    ),
+]
+
 ConflictsOption = Annotated[
     str,
     typer.Option(
@@ -133,6 +142,7 @@ def add_resource(
         str | None,
         typer.Option(help="Comma-separated operations (default: create,read,list,update,delete)."),
     ] = None,
+    access: AccessOption = None,
     project: ProjectOption = Path(),
     dry_run: DryRunOption = False,
     conflicts: ConflictsOption = "stop",
@@ -152,10 +162,32 @@ def add_resource(
         list(fields or []),
         store=store.value,
         ops=operation_list,
+        access=access,
         dry_run=dry_run,
         conflict_mode=conflicts,
     )
     _report(outcome)
+
+
+@add_app.command("auth")
+def add_auth(
+    account: Annotated[
+        str,
+        typer.Option(help="The resource people register as (created with an email if missing)."),
+    ] = "User",
+    project: ProjectOption = Path(),
+    dry_run: DryRunOption = False,
+    conflicts: ConflictsOption = "stop",
+) -> None:
+    """Add accounts: register, sign in for a token (JWT), access levels per operation and
+    rate limits.
+
+    Then give resources access levels: public, authenticated (the default), owner, admin,
+    e.g. `change resource Order --access owner --access read=public`.
+    """
+    from backend_agent import operations
+
+    _report(operations.add_auth(project, account=account, dry_run=dry_run, conflict_mode=conflicts))
 
 
 @add_app.command("agent")
@@ -268,20 +300,30 @@ def remove_resource(
 @change_app.command("resource")
 def change_resource(
     name: Annotated[str, typer.Argument(help="The resource to change.")],
-    ops: Annotated[str, typer.Option(help="Comma-separated operations it exposes.")],
+    ops: Annotated[str | None, typer.Option(help="Comma-separated operations it exposes.")] = None,
+    access: AccessOption = None,
     project: ProjectOption = Path(),
     dry_run: DryRunOption = False,
     conflicts: ConflictsOption = "stop",
 ) -> None:
-    """Change which operations a resource exposes."""
+    """Change which operations a resource exposes (--ops), or who may call them (--access)."""
     from backend_agent import operations
 
-    operation_list = [op.strip() for op in ops.split(",") if op.strip()]
-    _report(
-        operations.change_operations(
-            project, name, operation_list, dry_run=dry_run, conflict_mode=conflicts
+    if ops is None and not access:
+        raise UsageError("say what to change: --ops, --access, or both")
+    if ops is not None:
+        operation_list = [op.strip() for op in ops.split(",") if op.strip()]
+        _report(
+            operations.change_operations(
+                project, name, operation_list, dry_run=dry_run, conflict_mode=conflicts
+            )
         )
-    )
+    if access:
+        _report(
+            operations.change_access(
+                project, name, access, dry_run=dry_run, conflict_mode=conflicts
+            )
+        )
 
 
 @app.command()

@@ -27,6 +27,7 @@ from backend_agent.blueprint import (
 )
 from backend_agent.blueprint import agents as blueprint_agents
 from backend_agent.blueprint import document as blueprint_document
+from backend_agent.blueprint.access import access_from_input, with_owner_field
 from backend_agent.blueprint.fields import parse_field
 from backend_agent.blueprint.model import resource_from_input
 from backend_agent.blueprint.names import snake_case
@@ -143,15 +144,59 @@ def add_resource(
     *,
     store: str = "postgres",
     ops: list[str] | None = None,
+    access: list[str] | None = None,
     dry_run: bool = False,
     conflict_mode: str = "stop",
 ) -> Outcome:
-    """Add a resource to the blueprint and generate its code and migration."""
-    resource = resource_from_input(name, store=store, fields=fields, ops=ops)
+    """Add a resource to the blueprint and generate its code and migration.
+
+    `access` holds levels as the command line takes them: `["owner", "read=public"]`; owner
+    access adds an `owner:ref(Account)` field when the resource has no ref to the account.
+    """
+    rules = access_from_input(access) if access else None
+    resource = resource_from_input(name, store=store, fields=fields, ops=ops, access=rules)
     return _edit(
         root,
-        lambda current: blueprint_document.add_resource(current, resource),
+        lambda current: blueprint_document.add_resource(
+            current, with_owner_field(resource, current.blueprint)
+        ),
         command=f"add resource {name}",
+        dry_run=dry_run,
+        conflict_mode=conflict_mode,
+    )
+
+
+@_one_writer
+def add_auth(
+    root: Path, *, account: str = "User", dry_run: bool = False, conflict_mode: str = "stop"
+) -> Outcome:
+    """Give the project accounts: registration, sign-in with tokens, access levels per
+    operation, rate limits. `account` names the resource people register as (created, with
+    an email, when missing)."""
+    return _edit(
+        root,
+        lambda current: blueprint_document.add_auth(current, account),
+        command="add auth",
+        dry_run=dry_run,
+        conflict_mode=conflict_mode,
+    )
+
+
+@_one_writer
+def change_access(
+    root: Path,
+    resource: str,
+    access: list[str],
+    *,
+    dry_run: bool = False,
+    conflict_mode: str = "stop",
+) -> Outcome:
+    """Change who may call a resource's operations (`["owner", "read=public"]`)."""
+    rules = access_from_input(access)
+    return _edit(
+        root,
+        lambda current: blueprint_document.set_access(current, resource, rules),
+        command=f"change access {resource}",
         dry_run=dry_run,
         conflict_mode=conflict_mode,
     )

@@ -7,6 +7,8 @@ half in each file.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from backend_agent.audit import RULES, run_check
@@ -29,3 +31,18 @@ def test_rule_fixture(fixture: str) -> None:
 def test_every_rule_has_a_fixture() -> None:
     fixtures = {p.name for p in RULE_FIXTURES.iterdir() if p.is_dir()}
     assert fixtures == set(_CODES_BY_MODULE)
+
+
+def test_write_routes_are_not_judged_in_a_project_without_auth(project: Path) -> None:
+    """Without any security scheme, an open write route is not an oversight (BA105)."""
+    routes = project / "app" / "api" / "routes.py"
+    routes.parent.mkdir(parents=True)
+    routes.write_text(
+        "from fastapi import APIRouter\n\n"
+        "router = APIRouter()\n\n\n"
+        '@router.post("/notes", status_code=201)\n'
+        "async def create_note() -> None:\n"
+        "    return None\n"
+    )
+    report = run_check([project], config=config_for(project, "BA105"), include_ruff=False)
+    assert report.findings == []

@@ -53,8 +53,9 @@ class Codebase:
         self._resolved: dict[str, str] = {}
         self._memo: dict[tuple[str, int], object] = {}
 
-    def memo(self, kind: str, node: ast.AST, compute: Callable[[], _T]) -> _T:
-        """The answer of kind `kind` about `node`, computed once per run."""
+    def memo(self, kind: str, node: object, compute: Callable[[], _T]) -> _T:
+        """The answer of kind `kind` about `node` (a syntax node, or the codebase itself for
+        a fact of the whole run), computed once per run."""
         key = (kind, id(node))
         if key not in self._memo:
             self._memo[key] = compute()

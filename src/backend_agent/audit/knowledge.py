@@ -221,6 +221,32 @@ DEPENDS: frozenset[str] = frozenset(
 )
 """Markers of a dependency parameter (not a body)."""
 
+SECURITY: frozenset[str] = frozenset({"fastapi.Security", "fastapi.params.Security"})
+"""A dependency declared as a security requirement: it reads credentials."""
+
+
+def _security(module: str, names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(
+        qualified for name in names for qualified in (f"fastapi.security.{name}", f"{module}.{name}")
+    )
+
+
+SECURITY_SCHEMES: frozenset[str] = (
+    _security(
+        "fastapi.security.oauth2",
+        ("OAuth2", "OAuth2PasswordBearer", "OAuth2AuthorizationCodeBearer"),
+    )
+    | _security("fastapi.security.http", ("HTTPBearer", "HTTPBasic", "HTTPDigest"))
+    | _security("fastapi.security.api_key", ("APIKeyHeader", "APIKeyQuery", "APIKeyCookie"))
+    | _security("fastapi.security.open_id_connect_url", ("OpenIdConnect",))
+)
+"""FastAPI's security schemes: a dependency on an instance reads the request's credentials."""
+
+SIGN_IN_FORMS: frozenset[str] = _security(
+    "fastapi.security.oauth2", ("OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict")
+)
+"""Forms that carry credentials to be checked (a sign-in route's own way of knowing who calls)."""
+
 ANNOTATED: frozenset[str] = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 """`Annotated[T, ...]`: the type is the first argument."""
 

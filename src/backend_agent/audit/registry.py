@@ -1,8 +1,8 @@
 """The table of permanent rule codes. A code is never reused, even when its rule retires.
 
 Codes group by concern: BA0xx the checker itself, BA1xx layering and routes, BA2xx
-databases and sessions, BA3xx secrets. ruff's codes (T201, ANN, ASYNC, FAST, S) keep
-their own names in the merged report.
+databases and sessions, BA3xx secrets and credentials. ruff's codes (T201, ANN, ASYNC, FAST,
+S) keep their own names in the merged report.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from backend_agent.audit.rules import (
     sync_db_in_async,
     syntax_error,
     unused_noqa,
+    unverified_token_decode,
+    write_route_without_auth,
     writes_without_transaction,
 )
 
@@ -77,6 +79,12 @@ RULES: tuple[Rule, ...] = (
         route_without_response_model.check,
     ),
     _rule("BA104", "raw-request-body", raw_request_body, raw_request_body.check),
+    _rule(
+        "BA105",
+        "write-route-without-auth",
+        write_route_without_auth,
+        write_route_without_auth.check,
+    ),
     _rule("BA201", "db-access-in-route", db_access_in_route, db_access_in_route.check),
     _rule(
         "BA202",
@@ -99,6 +107,12 @@ RULES: tuple[Rule, ...] = (
     _rule("BA301", "hardcoded-secret", hardcoded_secret, hardcoded_secret.check),
     _rule("BA302", "secret-env-fallback", secret_env_fallback, secret_env_fallback.check),
     _rule("BA303", "credentials-in-url", credentials_in_url, credentials_in_url.check),
+    _rule(
+        "BA304",
+        "unverified-token-decode",
+        unverified_token_decode,
+        unverified_token_decode.check,
+    ),
 )
 """Every code in use, in code order."""
 

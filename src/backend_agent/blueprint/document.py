@@ -11,9 +11,15 @@ from pathlib import Path
 
 import tomlkit
 from tomlkit.exceptions import ParseError
-from tomlkit.items import Array, Table
+from tomlkit.items import Array, InlineTable, Table
 from tomlkit.toml_document import TOMLDocument
 
+from backend_agent.blueprint.access import (
+    NEW_ACCOUNT_FIELDS,
+    NEW_ACCOUNT_OPERATIONS,
+    AccessRules,
+    account_access,
+)
 from backend_agent.blueprint.agents import AgentSpec
 from backend_agent.blueprint.fields import FieldSpec
 from backend_agent.blueprint.model import Blueprint, Resource, blueprint_from_data
@@ -77,16 +83,25 @@ def add_resource(current: BlueprintDocument, resource: Resource) -> BlueprintDoc
     """Append a `[resources.Name]` table and validate the result."""
     if current.blueprint.resource(resource.name) is not None:
         raise BlueprintError(f"resource {resource.name!r} already exists in {BLUEPRINT_FILE}")
+    add_named_table(current, "resources", resource.name, _resource_item(resource))
+    return current.revalidated()
+
+
+def _resource_item(resource: Resource) -> Table:
+    """The `[resources.Name]` table of a resource: store, ops, access, owner and fields."""
     table = tomlkit.table()
     if resource.store is not Store.POSTGRES:
         table.add("store", resource.store.value)
     table.add("ops", [operation.value for operation in resource.ops])
+    if resource.access is not None:
+        table.add("access", _access_item(resource.access))
+    if resource.owner is not None:
+        table.add("owner", resource.owner)
     fields = tomlkit.array()
     fields.multiline(True)
     fields.extend(field.to_spec() for field in resource.fields)
     table.add("fields", fields)
-    add_named_table(current, "resources", resource.name, table)
-    return current.revalidated()
+    return table
 
 
 def add_named_table(current: BlueprintDocument, section: str, name: str, table: Table) -> None:
@@ -166,10 +181,56 @@ def remove_resource(current: BlueprintDocument, name: str) -> BlueprintDocument:
 
 
 def set_operations(current: BlueprintDocument, resource: str, ops: list[str]) -> BlueprintDocument:
-    """Replace the operations a resource exposes."""
+    """Replace the operations a resource exposes (access levels of dropped ones go too)."""
     table = resource_table(current, resource)
     table["ops"] = ops
+    existing = current.blueprint.resource(resource)
+    if existing is not None and existing.access is not None:
+        kept = {op: level for op, level in existing.access.overrides().items() if op in ops}
+        rules = AccessRules(default=existing.access.default, **kept)
+        if rules != existing.access:
+            table["access"] = _access_item(rules)
     return current.revalidated()
+
+
+def set_access(current: BlueprintDocument, resource: str, access: AccessRules) -> BlueprintDocument:
+    """Replace who may call a resource's operations."""
+    table = resource_table(current, resource)
+    table["access"] = _access_item(access)
+    return current.revalidated()
+
+
+def add_auth(current: BlueprintDocument, account: str) -> BlueprintDocument:
+    """Add `[auth]` with `account` as the account resource: created (email only, owning
+    itself) when missing; an existing one without `access` gets the account's defaults."""
+    if current.blueprint.auth is not None:
+        raise BlueprintError(
+            f"auth is already set up (account: {current.blueprint.auth.account}); "
+            "edit [auth] in backend.toml to change it"
+        )
+    auth = tomlkit.table()
+    auth.add("account", account)
+    current.document.add("auth", auth)
+    existing = current.blueprint.resource(account)
+    if existing is None:
+        new = Resource.model_validate(
+            {"name": account, "ops": NEW_ACCOUNT_OPERATIONS, "fields": NEW_ACCOUNT_FIELDS}
+        )
+        item = _resource_item(new.model_copy(update={"access": account_access(new)}))
+        add_named_table(current, "resources", account, item)
+    elif existing.access is None:
+        resource_table(current, account)["access"] = _access_item(account_access(existing))
+    return current.revalidated()
+
+
+def _access_item(access: AccessRules) -> str | InlineTable:
+    """`"owner"`, or an inline table of levels by operation."""
+    spelled = access.to_toml()
+    if isinstance(spelled, str):
+        return spelled
+    table = tomlkit.inline_table()
+    table.update(spelled)
+    return table
 
 
 def add_agent(current: BlueprintDocument, agent: AgentSpec) -> BlueprintDocument:

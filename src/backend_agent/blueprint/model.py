@@ -7,6 +7,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from backend_agent.blueprint.access import (
+    ACCOUNT_COLUMNS,
+    Access,
+    AccessRules,
+    Auth,
+    check_access,
+    owner_ref,
+    parse_access,
+)
 from backend_agent.blueprint.agents import AgentSpec, agents_from_data, check_agents
 from backend_agent.blueprint.fields import FieldSpec, FieldType, parse_field
 from backend_agent.blueprint.names import (
@@ -48,6 +57,11 @@ class Resource(BaseModel):
     store: Store = Store.POSTGRES
     ops: tuple[Operation, ...] = ALL_OPERATIONS
     fields: Annotated[tuple[FieldSpec, ...], BeforeValidator(_parse_fields)] = ()
+    access: Annotated[AccessRules | None, BeforeValidator(parse_access)] = None
+    """Who may call each operation (needs `[auth]` unless public); unset: the project's
+    default, see `Blueprint.access`."""
+    owner: str | None = None
+    """The ref field holding a row's owner, when several refer to the account."""
 
     @property
     def snake(self) -> str:
@@ -93,6 +107,8 @@ class Blueprint(BaseModel):
     resources: tuple[Resource, ...] = Field(default=())
     agents: tuple[AgentSpec, ...] = Field(default=())
     """`[agents.NAME]` tables: assistants whose tools call the resources' services."""
+    auth: Auth | None = None
+    """`[auth]`: accounts, tokens and access levels; None: every route is public."""
 
     def resource(self, name: str) -> Resource | None:
         return next((resource for resource in self.resources if resource.name == name), None)
@@ -108,6 +124,37 @@ class Blueprint(BaseModel):
 
     def has_store(self, store: Store) -> bool:
         return any(resource.store is store for resource in self.resources)
+
+    @property
+    def account(self) -> Resource | None:
+        """The resource people register as, when the project has accounts."""
+        return self.resource(self.auth.account) if self.auth is not None else None
+
+    def is_account(self, resource: Resource) -> bool:
+        return self.auth is not None and resource.name == self.auth.account
+
+    def access(self, resource: Resource, operation: str) -> Access:
+        """Who may call `operation` of `resource`: its override, the resource's default,
+        else any signed-in account when the project has accounts, anyone when not."""
+        rules = resource.access or AccessRules()
+        level = rules.overrides().get(operation) or rules.default
+        if level is not None:
+            return level
+        return Access.AUTHENTICATED if self.auth is not None else Access.PUBLIC
+
+    def owner_field(self, resource: Resource) -> FieldSpec | None:
+        """The ref field whose account owns each row, for a resource with owner access (the
+        account resource owns itself: None)."""
+        if self.auth is None or self.is_account(resource):
+            return None
+        if not any(self.access(resource, op) is Access.OWNER for op in resource.ops):
+            return None
+        return owner_ref(resource, self.auth.account)
+
+    def stored_fields(self, resource: Resource) -> tuple[FieldSpec, ...]:
+        """Every column of the resource: its fields, and the account's password hash and
+        admin flag when it is the account."""
+        return resource.fields + (ACCOUNT_COLUMNS if self.is_account(resource) else ())
 
     @property
     def needs_mongo(self) -> bool:
@@ -145,6 +192,7 @@ def check_blueprint(blueprint: Blueprint) -> None:
             _check_ref(blueprint, resource, field)
     _check_required_refs_end(blueprint)
     check_agents(blueprint)
+    check_access(blueprint)
 
 
 def _check_required_refs_end(blueprint: Blueprint) -> None:
@@ -237,12 +285,19 @@ def _first_problem(error: ValidationError, resources: list[Any]) -> str:
 
 
 def resource_from_input(
-    name: str, *, store: str, fields: list[str], ops: list[str] | None
+    name: str,
+    *,
+    store: str,
+    fields: list[str],
+    ops: list[str] | None,
+    access: AccessRules | None = None,
 ) -> Resource:
     """A resource from command-line input, with one-line errors like backend.toml's."""
     data: dict[str, object] = {"name": name, "store": store, "fields": fields}
     if ops is not None:
         data["ops"] = ops
+    if access is not None:
+        data["access"] = access
     try:
         return Resource.model_validate(data)
     except ValidationError as error:

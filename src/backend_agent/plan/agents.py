@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from backend_agent.blueprint import Blueprint, FieldType, Resource
+from backend_agent.blueprint.access import Access
 from backend_agent.blueprint.agents import AgentSpec
 from backend_agent.blueprint.names import pascal_case
 from backend_agent.plan.context import ResourceContext
@@ -46,6 +47,17 @@ class AgentTool:
     def handles(self) -> list[str]:
         """The run-context attributes the service takes first (`session`, `database`)."""
         return [name for name, _alias in self.resource.deps(self.operation)]
+
+    @property
+    def admin_only(self) -> bool:
+        """Only an administrator's run may use it, as only administrators may call the route."""
+        return self.resource.level(self.operation) is Access.ADMIN
+
+    @property
+    def owner_argument(self) -> str | None:
+        """The service's `owner`, from the run's caller, as the route passes it."""
+        argument = self.resource.owner_argument(self.operation)
+        return argument.replace("caller", "deps.caller") if argument is not None else None
 
     @property
     def summary(self) -> str:

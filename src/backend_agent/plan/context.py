@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
 from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Resource, Store
+from backend_agent.blueprint.access import Access
 from backend_agent.plan.python_types import PythonField
-from backend_agent.plan.samples import invalid_example, valid_expression
+from backend_agent.plan.samples import example_value, invalid_example, valid_expression
+
+_GUARDS = {Access.AUTHENTICATED: "Depends(get_caller)", Access.ADMIN: "Depends(get_admin)"}
 
 
 @dataclass(frozen=True)
@@ -66,16 +70,94 @@ class ResourceContext:
     def error_codes(self, operation: str) -> list[int]:
         """The error statuses (besides 422) a route of `operation` can answer, for OpenAPI."""
         writes = operation in ("create", "update")
+        level = self.level(operation)
         conflicts = {
             "create": True,  # an Idempotency-Key sent again with another body
             "update": bool(self.uniques or self.refs),
             "delete": any(r.store is Store.POSTGRES for r, _ in self.referrers),
         }.get(operation, False)
         codes = [400] if writes else []
+        codes += [401] if level is not Access.PUBLIC else []
+        codes += [403] if level is Access.ADMIN else []
         codes += [404] if operation in ("read", "update", "delete") else []
         codes += [409] if conflicts else []
         codes += [413] if writes else []
         return [*codes, 503]
+
+    # Access ---------------------------------------------------------------------------
+
+    @property
+    def auth(self) -> bool:
+        """Whether the project has accounts (and so callers, tokens and access levels)."""
+        return self.blueprint.auth is not None
+
+    @property
+    def is_account(self) -> bool:
+        """The resource people register as: its rows own themselves."""
+        return self.blueprint.is_account(self.r)
+
+    def level(self, operation: str) -> Access:
+        return self.blueprint.access(self.r, operation)
+
+    @property
+    def levels(self) -> list[tuple[str, Access]]:
+        """Each operation with who may call it, in the order of the resource's operations."""
+        return [(operation.value, self.level(operation)) for operation in self.r.ops]
+
+    @property
+    def owner(self) -> PythonField | None:
+        """The field holding each row's owning account, for owner access (None for the account
+        itself, which owns its own row)."""
+        return next((field for field in self.all_fields if field.owner), None)
+
+    @property
+    def scoped(self) -> bool:
+        """Whether services narrow reads and writes to one account's rows (`owner=`)."""
+        return self.owner is not None or (
+            self.is_account and any(level is Access.OWNER for _, level in self.levels)
+        )
+
+    def guard(self, operation: str) -> str | None:
+        """The route decorator's dependency that lets callers in, when the handler does not
+        take the caller itself: any account, or administrators only."""
+        if self.caller(operation) is not None:
+            return None
+        return _GUARDS.get(self.level(operation))
+
+    def caller(self, operation: str) -> str | None:
+        """The handler's caller parameter, when the caller's id matters: it owns a new row,
+        or it narrows an owner-level operation to its own rows."""
+        if operation == "create" and self.owner is not None:
+            return "caller: CallerDep"
+        return "caller: CallerDep" if self.level(operation) is Access.OWNER else None
+
+    def owner_argument(self, operation: str) -> str | None:
+        """What a route (or a tool, with `deps.`) passes as the service's `owner`."""
+        if self.caller(operation) is None:
+            return None
+        return "owner=caller.id" if operation == "create" else "owner=owner_scope(caller)"
+
+    def key_dependency(self, operation: str) -> str:
+        """A create's Idempotency-Key: the caller's own when there is a caller."""
+        return "IdempotencyKeyDep" if self.level(operation) is Access.PUBLIC else "CallerKeyDep"
+
+    def public_write(self, operation: str) -> bool:
+        """A route that changes data, open to anyone in a project with accounts: on purpose,
+        which the auditor is told."""
+        changes = operation not in ("read", "list")
+        return self.auth and changes and self.level(operation) is Access.PUBLIC
+
+    @property
+    def register_example(self) -> str:
+        """A registration's JSON body for the README: the account's required fields and a
+        password."""
+        values = {field.name: example_value(field.spec) for field in self.required}
+        return json.dumps(values | {"password": "correct horse battery staple"})
+
+    @property
+    def owner_unique(self) -> bool:
+        """One row per account: a second one of the same owner is a conflict."""
+        return self.owner is not None and self.owner.spec.unique
 
     def deps(self, operation: str) -> list[tuple[str, str]]:
         """The handles (name, dependency alias) a route passes to the service, in order."""
@@ -84,7 +166,7 @@ class ResourceContext:
                 return [("session", "ReadSessionDep")]
             wants_mongo = operation == "delete" and bool(self.mongo_referrers)
             return [("session", "SessionDep")] + ([("database", "MongoDep")] if wants_mongo else [])
-        checks_refs = operation in ("create", "update") and bool(self.r.refs)
+        checks_refs = operation in ("create", "update") and bool(self.refs)
         return [("database", "MongoDep")] + ([("session", "SessionDep")] if checks_refs else [])
 
     @property
@@ -98,9 +180,7 @@ class ResourceContext:
             SampledField(field, valid_expression(field.spec))
             for field in self.all_fields
             if field.spec.type is not FieldType.REF and not field.server_set
-        ] + [
-            SampledField(field, "") for field in self.all_fields if field.spec.type is FieldType.REF
-        ]
+        ] + [SampledField(field, "") for field in self.stored_refs if not field.owner]
 
     @property
     def python_fields(self) -> list[PythonField]:
@@ -110,7 +190,13 @@ class ResourceContext:
     @cached_property
     def all_fields(self) -> list[PythonField]:
         """Every stored field: the table, the documents and the Read schema."""
-        return [PythonField(spec, self.r) for spec in self.r.fields]
+        owner = self.blueprint.owner_field(self.r)
+        return [PythonField(spec, self.r, owner=spec == owner) for spec in self.r.fields]
+
+    @property
+    def stored_refs(self) -> list[PythonField]:
+        """Every ref, the owner's included: documents are deleted with the row they refer to."""
+        return [field for field in self.all_fields if field.spec.type is FieldType.REF]
 
     @property
     def server_fields(self) -> list[PythonField]:
@@ -196,14 +282,20 @@ class ResourceContext:
         return self.blueprint.referrers(self.r.name)
 
     @property
-    def referrer_labels(self) -> list[tuple[Resource, FieldSpec, str]]:
-        """Each referring field with a name for its tests: the referrer's plural, with the
-        field added when the referrer has several refs to this resource."""
+    def referrer_labels(self) -> list[tuple[Resource, FieldSpec, str, str]]:
+        """Each referring field with a name for its tests (the referrer's plural, with the
+        field added when the referrer has several refs to this resource) and the factory's
+        argument that sets it (`owner` for the field naming a row's owner)."""
         names = [referrer.name for referrer, _ in self.referrers]
         return [
-            (referrer, field, referrer.plural)
-            if names.count(referrer.name) == 1
-            else (referrer, field, f"{referrer.plural}_by_{field.name}")
+            (
+                referrer,
+                field,
+                referrer.plural
+                if names.count(referrer.name) == 1
+                else f"{referrer.plural}_by_{field.name}",
+                "owner" if self.blueprint.owner_field(referrer) == field else field.column,
+            )
             for referrer, field in self.referrers
         ]
 

@@ -19,22 +19,39 @@ AGENTS_ONLY = frozenset(
         "app/agents/__init__.py",
         "app/api/routes/agents.py.jinja",
         "app/models/agents.py",
-        "app/services/agents.py",
+        "app/services/agents.py.jinja",
+    }
+)
+AUTH_ONLY = frozenset(
+    {
+        "app/api/routes/auth.py.jinja",
+        "app/api/security.py.jinja",
+        "app/core/passwords.py",
+        "app/core/rate_limits.py",
+        "app/core/tokens.py",
+        "app/models/auth.py.jinja",
+        "app/services/access.py",
+        "app/services/auth.py.jinja",
+        "tests/test_auth.py.jinja",
     }
 )
 UNIT_OF_WORK_TEST = "tests/test_unit_of_work.py.jinja"
 AGENTS_ROUTES = "agents"
+AUTH_ROUTES = "auth"
 
 
 def project_files(blueprint: Blueprint) -> dict[str, str]:
     """Every file the blueprint generates, except migrations (history: see plan.migrations)."""
     contexts = [ResourceContext(resource, blueprint) for resource in blueprint.resources]
     agents = [AgentContext(agent, blueprint) for agent in blueprint.agents]
+    account = next((context for context in contexts if context.is_account), None)
     common = {
         "project": blueprint.project,
         "blueprint": blueprint,
         "resources": contexts,
         "agents": agents,
+        "auth": account is not None,
+        "account": account,
         "mongo": blueprint.needs_mongo,
         "unit_of_work": _unit_of_work_example(contexts),
         "direct": [context for context in contexts if not context.r.has(Operation.CREATE)],
@@ -46,6 +63,8 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
             continue
         if relative in AGENTS_ONLY and not agents:
             continue
+        if relative in AUTH_ONLY and account is None:
+            continue
         if relative == UNIT_OF_WORK_TEST and common["unit_of_work"] is None:
             continue
         if relative.endswith(JINJA_SUFFIX):
@@ -56,7 +75,7 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
     for context in contexts:
         generated.update(resource_files(context))
     for agent in agents:
-        generated.update(agent_files(agent))
+        generated.update(agent_files(agent, auth=account is not None))
     generated["app/api/router.py"] = register_routers(
         generated["app/api/router.py"], router_modules(blueprint)
     )
@@ -81,14 +100,15 @@ def _unit_of_work_example(contexts: list[ResourceContext]) -> ResourceContext | 
 def router_modules(blueprint: Blueprint) -> list[str]:
     """The modules of `app/api/routes/` registered in the API router, health aside."""
     modules = [resource.plural for resource in blueprint.resources]
+    modules += [AUTH_ROUTES] if blueprint.auth is not None else []
     return [*modules, AGENTS_ROUTES] if blueprint.agents else modules
 
 
-def agent_files(context: AgentContext) -> dict[str, str]:
+def agent_files(context: AgentContext, *, auth: bool) -> dict[str, str]:
     """The module and tests of one agent (routes and service are shared by all agents)."""
     return {
-        f"app/agents/{context.name}.py": render("agent/agent.py.jinja", a=context),
-        f"tests/test_agent_{context.name}.py": render("agent/test.py.jinja", a=context),
+        f"app/agents/{context.name}.py": render("agent/agent.py.jinja", a=context, auth=auth),
+        f"tests/test_agent_{context.name}.py": render("agent/test.py.jinja", a=context, auth=auth),
     }
 
 
@@ -99,6 +119,7 @@ def resource_files(context: ResourceContext) -> dict[str, str]:
     values = {
         "r": resource,
         "ctx": context,
+        "auth": context.auth,
         "table": context.table,
         "path": context.path,
         "fields": context.python_fields,

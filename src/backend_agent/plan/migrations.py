@@ -115,16 +115,16 @@ def _create_steps(ordered: list[Resource], blueprint: Blueprint) -> list[Migrati
 
 
 def _table_step(kind: str, resource: Resource, blueprint: Blueprint) -> MigrationStep:
-    context = ResourceContext(resource, blueprint)
-    return MigrationStep(kind, context.table, context.all_fields)
+    columns = [PythonField(spec, resource) for spec in blueprint.stored_fields(resource)]
+    return MigrationStep(kind, ResourceContext(resource, blueprint).table, columns)
 
 
 def _column_steps(
     before: Resource, after: Resource, old: Blueprint, new: Blueprint, backfill: dict[str, str]
 ) -> list[MigrationStep]:
     table = ResourceContext(after, new).table
-    old_fields = {f.name: PythonField(f, before) for f in before.fields}
-    new_fields = {f.name: PythonField(f, after) for f in after.fields}
+    old_fields = {f.name: PythonField(f, before) for f in old.stored_fields(before)}
+    new_fields = {f.name: PythonField(f, after) for f in new.stored_fields(after)}
     steps: list[MigrationStep] = []
     for name, field_after in new_fields.items():
         field_before = old_fields.get(name)

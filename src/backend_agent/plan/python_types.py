@@ -123,6 +123,8 @@ class PythonField:
 
     spec: FieldSpec
     resource: Resource
+    owner: bool = False
+    """The ref to the account that owns the row: set from the caller, never by a client."""
 
     @property
     def name(self) -> str:
@@ -130,8 +132,14 @@ class PythonField:
 
     @property
     def server_set(self) -> bool:
-        """Set by the server when a row is stored (`default=now`): never in input schemas."""
-        return self.spec.type is FieldType.DATETIME and self.spec.default == "now"
+        """Set by the server when a row is stored (`default=now`, the owner): never in input
+        schemas."""
+        return self.owner or (self.spec.type is FieldType.DATETIME and self.spec.default == "now")
+
+    @property
+    def server_value(self) -> str:
+        """What a new row gets, as an expression of the service that stores it."""
+        return "owner" if self.owner else "utc_now()"
 
     @property
     def enum_class(self) -> str | None:

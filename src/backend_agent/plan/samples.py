@@ -121,3 +121,32 @@ def invalid_example(field: FieldSpec) -> str | None:
         case FieldType.DATETIME:
             return '"2024-01-31T12:30:00"'
     return None
+
+
+_EXAMPLES: dict[FieldType, object] = {
+    FieldType.EMAIL: "ada@example.com",
+    FieldType.URL: "https://example.com/ada",
+    FieldType.BOOL: True,
+    FieldType.DATE: "2024-01-31",
+    FieldType.DATETIME: "2024-01-31T12:30:00Z",
+    FieldType.UUID: "00000000-0000-4000-8000-000000000001",
+    FieldType.JSON: {"note": "example"},
+    FieldType.REF: 1,
+}
+
+
+def example_value(field: FieldSpec) -> object:
+    """A plain JSON value valid for `field`, for documentation (the README's curl session)."""
+    match field.type:
+        case FieldType.STR | FieldType.TEXT:
+            text = "Ada Lovelace".ljust(int(field.min or 0), "x")
+            return text[: field.max_length] if field.max_length else text
+        case FieldType.INT:
+            return int(_lowest(field))
+        case FieldType.FLOAT | FieldType.DECIMAL:
+            return float(_lowest(field))
+        case FieldType.ENUM:
+            return field.default if isinstance(field.default, str) else field.choices[0]
+        case FieldType.LIST_STR:
+            return ["example"] * max(1, int(field.min or 0))
+    return _EXAMPLES[field.type]

@@ -83,8 +83,9 @@ the rule's module docstring under `src/backend_agent/audit/rules/`.
 
 Codes are permanent (`src/backend_agent/audit/registry.py`); a retired code is never reused.
 BA0xx is the checker itself, BA1xx layering and routes, BA2xx databases and sessions,
-BA3xx secrets. ruff runs alongside for what it already covers (T201, ANN, ASYNC, FAST, S)
-and its findings keep ruff's codes; T201 carries our fix (log through the module's logger).
+BA3xx secrets and credentials. ruff runs alongside for what it already covers (T201, ANN,
+ASYNC, FAST, S) and its findings keep ruff's codes; T201 carries our fix (log through the
+module's logger).
 """
 
 _CONFIGURATION = """## Configuration
