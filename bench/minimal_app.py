@@ -1,7 +1,8 @@
 """The hand-written ceiling: Starlette + asyncpg + AsyncMongoClient, no framework layers.
 
-Serves the same three requests the benchmark sends to the generated reference backend,
-on the same databases, so the ratio shows what the generated layers cost.
+Serves the same requests the benchmark sends to the generated reference backend, on the
+same databases and with the same pool size (BENCH_POOL_SIZE), so the ratio shows what the
+generated layers cost.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from starlette.routing import Route
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     url = os.environ["DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
-    app.state.pool = await asyncpg.create_pool(url, min_size=10, max_size=10)
+    size = int(os.environ["BENCH_POOL_SIZE"])
+    app.state.pool = await asyncpg.create_pool(url, min_size=size, max_size=size)
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(os.environ["MONGODB_URL"])
     app.state.preferences = client[os.environ["MONGODB_DATABASE"]]["preferences"]
     yield
@@ -39,6 +41,15 @@ async def get_user(request: Request) -> Response:
     if row is None:
         return JSONResponse({"detail": "not found"}, status_code=404)
     return JSONResponse(dict(row))
+
+
+async def list_users(request: Request) -> Response:
+    limit = int(request.query_params.get("limit", "20"))
+    offset = int(request.query_params.get("offset", "0"))
+    rows = await request.app.state.pool.fetch(
+        "SELECT id, name, email FROM users ORDER BY id LIMIT $1 OFFSET $2", limit, offset
+    )
+    return JSONResponse({"items": [dict(row) for row in rows], "offset": offset, "limit": limit})
 
 
 async def create_user(request: Request) -> Response:
@@ -65,6 +76,7 @@ app = Starlette(
     routes=[
         Route("/users/{id:int}", get_user),
         Route("/users", create_user, methods=["POST"]),
+        Route("/users", list_users, methods=["GET"]),
         Route("/preferences/{id}", get_preference),
     ],
     lifespan=lifespan,

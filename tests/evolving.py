@@ -142,7 +142,8 @@ _READER = textwrap.dedent(
     import asyncio, importlib
     from sqlmodel import select
     from app.core.config import Settings
-    from app.db.postgres import create_engine, create_sessionmaker
+    from app.db.postgres import Database
+    from app.db.session import Session
 
     settings = Settings.model_validate({})
 
@@ -156,10 +157,10 @@ _READER = textwrap.dedent(
             await client.close()
             found = [read.model_validate({**d, "id": str(d["_id"])}) for d in documents]
         else:
-            engine = create_engine(settings)
-            async with create_sessionmaker(engine)() as session:
-                rows = (await session.exec(select(getattr(module, name)))).all()
-            await engine.dispose()
+            database = Database(settings)
+            await database.open()
+            rows = await Session(database, writes=False).all(select(getattr(module, name)))
+            await database.close()
             found = [read.model_validate(row) for row in rows]
         assert len(found) >= expected, (name, len(found), expected)
 

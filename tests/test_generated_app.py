@@ -36,13 +36,12 @@ def test_a_client_that_fails_at_start_up_leaves_no_pool_open(shop_project: Path)
         from unittest.mock import patch
         import app.main as main
 
-        engines = []
-        real_create_engine = main.create_engine
+        closed = []
+        real_close = main.Database.close
 
-        def recording(settings):
-            engine = real_create_engine(settings)
-            engines.append((engine, engine.pool))
-            return engine
+        async def recording_close(self):
+            closed.append(self)
+            await real_close(self)
 
         def broken(settings):
             raise ValueError("MONGODB_URL is not a MongoDB URL")
@@ -52,7 +51,7 @@ def test_a_client_that_fails_at_start_up_leaves_no_pool_open(shop_project: Path)
                 pass
 
         with (
-            patch.object(main, "create_engine", recording),
+            patch.object(main.Database, "close", recording_close),
             patch.object(main, "create_client", broken),
         ):
             app = main.create_app()
@@ -60,8 +59,7 @@ def test_a_client_that_fails_at_start_up_leaves_no_pool_open(shop_project: Path)
                 asyncio.run(start(app))
             except ValueError:
                 pass
-        engine, pool = engines[0]
-        assert engine.pool is not pool, "the engine was not disposed"
+        assert closed, "the PostgreSQL pool was not closed"
         print("disposed")
         """,
     )

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
@@ -171,6 +172,45 @@ async def test_failure_between_the_writes_of_a_delete_leaves_no_partial_write(
         assert (await client.get(f"/preferences/{preference['id']}")).status_code == 200
         assert (await client.delete(f"/users/{user_id}")).status_code == 204
         assert (await client.get(f"/preferences/{preference['id']}")).status_code == 404
+
+
+async def test_more_clients_than_connections_are_all_served(app: RunningApp) -> None:
+    """64 clients on a pool of 10: they wait in line for a connection, none is refused."""
+    async with app.client() as client:
+        user_id = await _user(client, "crowd@example.com")
+        responses = await asyncio.gather(*(client.get(f"/users/{user_id}") for _ in range(64)))
+    assert [response.status_code for response in responses] == [200] * 64
+
+
+async def test_a_request_that_waits_too_long_for_a_connection_is_503_and_stores_nothing(
+    app: RunningApp,
+) -> None:
+    """With every connection held (writes blocked by a lock), the next request waits
+    DATABASE_POOL_TIMEOUT, then is told to retry; the held ones finish once the lock goes."""
+    locker = await asyncpg.connect(app.postgres.url("reliability", driver="postgresql"))
+    try:
+        await locker.execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        async with app.client() as client:
+            held = [
+                asyncio.create_task(
+                    client.post("/users", json={"name": "Held", "email": f"held{n}@example.com"})
+                )
+                for n in range(10)
+            ]
+            await asyncio.sleep(0.5)
+            late = await client.post("/users", json={"name": "Late", "email": "late@example.com"})
+            await locker.execute("ROLLBACK")
+            finished = await asyncio.gather(*held)
+        stored = await locker.fetchval(
+            "SELECT count(*) FROM users WHERE email = 'late@example.com'"
+        )
+    finally:
+        await locker.close()
+    assert late.status_code == 503, late.text
+    assert "nothing was stored" in late.json()["detail"]
+    assert late.headers["retry-after"]
+    assert [response.status_code for response in finished] == [201] * 10
+    assert stored == 0
 
 
 async def test_a_streamed_body_over_the_limit_is_413_with_a_json_message(app: RunningApp) -> None:

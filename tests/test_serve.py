@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 from pymongo import MongoClient
 
 from backend_agent.serve import local_databases, watch
@@ -72,9 +73,10 @@ def ready(url: str) -> bool:
     return False
 
 
-def test_sigterm_stops_dev_and_everything_it_started(shop_copy: Path) -> None:
+@pytest.mark.parametrize("options", [[], ["--workers", "2"]], ids=["reload", "two-workers"])
+def test_sigterm_stops_dev_and_everything_it_started(shop_copy: Path, options: list[str]) -> None:
     dev = subprocess.Popen(
-        [sys.executable, "-m", "backend_agent", "dev", str(shop_copy)],
+        [sys.executable, "-m", "backend_agent", "dev", str(shop_copy), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -357,11 +357,18 @@ def verify_command(
 def dev(
     directory: Annotated[Path, typer.Argument(help="The project to run.")] = Path(),
     port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="uvicorn worker processes; more than one turns reload off.",
+        ),
+    ] = 1,
 ) -> None:
     """Start local databases, apply migrations and run the app with reload; Ctrl-C stops all."""
     with ExitStack() as stack:
         environment = _start_databases(stack, directory, "dev")
-        _run_app(directory, environment, port=port, reload=True)
+        _run_app(directory, environment, port=port, reload=workers == 1, workers=workers)
 
 
 @app.command()
@@ -411,11 +418,18 @@ app.command()(ask)
 
 
 def _run_app(
-    directory: Path, environment: LocalEnvironment, *, port: int | None, reload: bool
+    directory: Path,
+    environment: LocalEnvironment,
+    *,
+    port: int | None,
+    reload: bool,
+    workers: int = 1,
 ) -> None:
     from backend_agent import serve
 
-    process, url = serve.serve(directory, environment, host="127.0.0.1", port=port, reload=reload)
+    process, url = serve.serve(
+        directory, environment, host="127.0.0.1", port=port, reload=reload, workers=workers
+    )
     console.print(
         f"serving [bold]{url}[/]: API docs at {url}/docs, readiness at {url}/health/ready"
     )

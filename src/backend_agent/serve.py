@@ -84,9 +84,16 @@ def migrate(root: Path, variables: dict[str, str]) -> None:
 
 
 def serve(
-    root: Path, environment: LocalEnvironment, *, host: str, port: int | None, reload: bool
+    root: Path,
+    environment: LocalEnvironment,
+    *,
+    host: str,
+    port: int | None,
+    reload: bool,
+    workers: int = 1,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start uvicorn on the app factory; returns the process and the base URL."""
+    """Start uvicorn on the app factory; returns the process and the base URL. Each of
+    `workers` processes has its own pools (`DATABASE_POOL_SIZE` connections each)."""
     port = port or free_port(host)
     command = [
         project_python(root),
@@ -101,6 +108,8 @@ def serve(
     ]
     if reload:
         command += ["--reload", "--reload-dir", "app"]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(command, cwd=root, env={**os.environ, **environment.variables})
     return process, f"http://{host}:{port}"
 

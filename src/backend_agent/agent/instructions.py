@@ -88,13 +88,17 @@ nobody asked for. The smallest change that meets the request and the standards w
 
 POSTGRES_RULES = """\
 # PostgreSQL
-- Sessions come from dependencies (`SessionDep` in `app/api/deps.py`, built on `Depends`). \
-Never create an engine or session inside a handler or service.
-- One unit of work per request: services add and flush (`flush` in `app/db/postgres.py` \
-turns constraint violations into domain errors); the request's session commits once at \
-the end and rolls back on any error. Never commit inside a service, loop or helper.
-- `await session.exec(...)`; wrap SQLModel columns in `sqlmodel.col(...)` for comparisons \
-and ordering; use timezone-aware datetimes.
+- Sessions come from dependencies (`SessionDep` to change data, `ReadSessionDep` to only \
+read, in `app/api/deps.py`, built on `Depends`). Never create a pool or session inside a \
+handler or service.
+- One unit of work per request: services run SQLModel statements on the session \
+(`session.get(Model, id)`, `session.all(select(...))`, `session.first(...)`, \
+`session.one(insert(Model).returning(Model), values)`, `session.execute(delete(...))`; \
+see `app/db/session.py`), which turns constraint violations into domain errors; the \
+request's session commits once at the end and rolls back on any error. Never commit \
+inside a service, loop or helper.
+- Wrap SQLModel columns in `sqlmodel.col(...)` for comparisons and ordering; use \
+timezone-aware datetimes.
 - Schema changes go through Alembic migrations, never through `create_all`.
 """
 

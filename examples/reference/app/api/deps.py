@@ -1,4 +1,4 @@
-"""Dependencies the routes declare: database sessions, the engine, MongoDB.
+"""Dependencies the routes declare: database sessions, MongoDB.
 
 All are `async def`: FastAPI runs plain `def` dependencies in a thread pool, which costs
 more than the work they do.
@@ -11,54 +11,38 @@ from typing import Annotated, Any
 from agents import Model
 from fastapi import Depends, Header, Request
 from pymongo.asynchronous.database import AsyncDatabase
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
 from app.core.errors import UnavailableError
 from app.db.mongo import IndexState
+from app.db.postgres import Database
+from app.db.session import Session, unit_of_work
 from app.models.agents import AgentRunRequest
 from app.models.idempotency import IdempotencyKey
 from app.models.types import utc_now
 from app.services import agents as agent_service
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: committed once after the handler, rolled back on any error.
 
     Declared with `scope="function"`, so the commit happens before the response is sent:
     a failed commit becomes an error response, never a success for data that was lost. A
     commit whose answer was lost may or may not have been applied, and the client is told so.
     """
-    async with request.app.state.sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        try:
-            await session.commit()
-        except (OperationalError, InterfaceError, UnavailableError) as error:
-            raise UnavailableError(OUTCOME_UNKNOWN) from error
-
-
-OUTCOME_UNKNOWN = (
-    "the database did not confirm the change: it may or may not have been applied; "
-    "read it back, or retry with the same Idempotency-Key"
-)
-
-
-async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session for requests that only read: it runs outside a transaction (autocommit),
-    which saves the BEGIN and COMMIT round trips a unit of work would cost."""
-    async with request.app.state.read_sessionmaker() as session:
+    async with unit_of_work(request.app.state.database) as session:
         yield session
 
 
-async def get_engine(request: Request) -> AsyncEngine:
-    engine: AsyncEngine = request.app.state.engine
-    return engine
+async def get_read_session(request: Request) -> Session:
+    """A session for requests that only read: each statement runs outside a transaction
+    (no BEGIN and COMMIT round trips), and nothing is left to close after the response."""
+    return Session(request.app.state.database, writes=False)
+
+
+async def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
 
 
 async def get_mongo_database(request: Request) -> AsyncDatabase[dict[str, Any]]:
@@ -102,10 +86,10 @@ async def get_idempotency_key(
     return IdempotencyKey(key, utc_now() + timedelta(seconds=settings.idempotency_key_seconds))
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 IdempotencyKeyDep = Annotated[IdempotencyKey | None, Depends(get_idempotency_key)]
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
-EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 MongoDep = Annotated[AsyncDatabase[dict[str, Any]], Depends(get_mongo_database)]
 UncheckedMongoDep = Annotated[AsyncDatabase[dict[str, Any]], Depends(get_unchecked_mongo_database)]
 IndexStateDep = Annotated[IndexState, Depends(get_index_state)]
@@ -142,6 +126,6 @@ async def get_agent_model(request: Request, settings: SettingsDep, _run: AgentRu
 
 
 AgentModelDep = Annotated[Model, Depends(get_agent_model)]
-StreamSessionDep = Annotated[AsyncSession, Depends(get_session)]
+StreamSessionDep = Annotated[Session, Depends(get_session)]
 """A unit of work for streamed responses, open until the stream ends; the stream commits
 it itself before its last event (clean-up runs only after the response is sent)."""

@@ -32,7 +32,6 @@ from agents import (
 from agents.extensions.memory import MongoDBSession
 from agents.result import RunResultBase
 from openai import APIError, APITimeoutError, AsyncOpenAI
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
 from app.core.errors import (
@@ -44,6 +43,7 @@ from app.core.errors import (
     UpstreamTimeoutError,
 )
 from app.db.mongo import MongoDatabase
+from app.db.session import Session
 from app.models.agents import (
     AgentAnswer,
     AgentDelta,
@@ -64,7 +64,7 @@ CONVERSATION_COLLECTIONS = (CONVERSATIONS, MESSAGES)
 class AgentDeps:
     """The request's database handles, passed to tools as `RunContextWrapper[AgentDeps]`."""
 
-    session: AsyncSession
+    session: Session
     """The request's unit of work: what tools change commits with it, or not at all."""
     database: MongoDatabase
     """The app's MongoDB database."""
@@ -105,7 +105,7 @@ class AgentRun:
     def __post_init__(self) -> None:
         self.conversation_id = self.request.conversation_id or uuid.uuid4().hex
 
-    def options(self, session: AsyncSession, database: MongoDatabase) -> dict[str, Any]:
+    def options(self, session: Session, database: MongoDatabase) -> dict[str, Any]:
         """The SDK's arguments: the request's handles, limits, memory and model."""
         return {
             "context": AgentDeps(session, database),
@@ -155,9 +155,7 @@ class AgentRun:
         )
 
 
-async def run_agent(
-    run: AgentRun, *, session: AsyncSession, database: MongoDatabase
-) -> AgentAnswer:
+async def run_agent(run: AgentRun, *, session: Session, database: MongoDatabase) -> AgentAnswer:
     """Run until the agent answers; what its tools change commits with the caller's unit of
     work, so a failed run changes nothing in PostgreSQL."""
     try:
@@ -171,7 +169,7 @@ async def run_agent(
 
 
 async def stream_agent(
-    run: AgentRun, *, session: AsyncSession, database: MongoDatabase
+    run: AgentRun, *, session: Session, database: MongoDatabase
 ) -> AsyncIterator[AgentEvent]:
     """Run, yielding text deltas and tool calls as they happen, then the answer.
 

@@ -5,10 +5,9 @@ import logging
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.mongo import IndexState
+from app.db.postgres import Database
 from app.models.health import Readiness
 
 logger = logging.getLogger(__name__)
@@ -16,12 +15,11 @@ logger = logging.getLogger(__name__)
 CHECK_TIMEOUT_SECONDS = 2.0
 
 
-async def check_postgres(engine: AsyncEngine) -> str:
+async def check_postgres(database: Database) -> str:
     """ "ok", or why PostgreSQL cannot serve queries right now."""
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await database.ping()
     except Exception as error:  # whatever the failure, the answer is "not ready"
         logger.warning("postgres readiness check failed: %s", type(error).__name__)
         return f"unavailable: {type(error).__name__}"
@@ -40,10 +38,10 @@ async def check_mongo(database: AsyncDatabase[dict[str, Any]], indexes: IndexSta
 
 
 async def readiness(
-    engine: AsyncEngine, database: AsyncDatabase[dict[str, Any]], indexes: IndexState
+    postgres: Database, mongodb: AsyncDatabase[dict[str, Any]], indexes: IndexState
 ) -> Readiness:
     checks = {
-        "postgres": await check_postgres(engine),
-        "mongodb": await check_mongo(database, indexes),
+        "postgres": await check_postgres(postgres),
+        "mongodb": await check_mongo(mongodb, indexes),
     }
     return Readiness(ready=all(result == "ok" for result in checks.values()), checks=checks)

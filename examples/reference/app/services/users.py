@@ -6,12 +6,12 @@ The caller's unit of work commits what these functions change.
 import logging
 
 from pymongo.errors import ConnectionFailure
+from sqlalchemy import delete, insert, update
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import NotFoundError, UnavailableError
 from app.db.mongo import MongoDatabase
-from app.db.postgres import flush
+from app.db.session import Session
 from app.models.idempotency import IdempotencyKey
 from app.models.user import User, UserCreate, UserRead, UserUpdate
 from app.services import idempotency, preferences
@@ -23,20 +23,19 @@ SCOPE = "users"
 
 
 async def create_user(
-    session: AsyncSession, data: UserCreate, key: IdempotencyKey | None = None
+    session: Session, data: UserCreate, key: IdempotencyKey | None = None
 ) -> User:
     """Store a user; with `key`, a retry gets the first answer, not a second row."""
     if key is not None and (answer := await idempotency.replay(session, key, SCOPE, data)):
         return User.model_validate(answer)
-    user = User.model_validate(data)
-    session.add(user)
-    await flush(session)
+    values = data.model_dump()
+    user = await session.one(insert(User).returning(User), values)
     if key is not None:
         await idempotency.remember(session, key, SCOPE, data, UserRead.model_validate(user))
     return user
 
 
-async def get_user(session: AsyncSession, user_id: int) -> User:
+async def get_user(session: Session, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
         raise NotFoundError(f"User {user_id} not found")
@@ -44,30 +43,32 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 
 
 async def list_users(
-    session: AsyncSession,
+    session: Session,
     *,
     offset: int,
     limit: int,
 ) -> list[User]:
     statement = select(User).order_by(col(User.id)).offset(offset).limit(limit)
-    return list((await session.exec(statement)).all())
+    return await session.all(statement)
 
 
-async def update_user(session: AsyncSession, user_id: int, data: UserUpdate) -> User:
-    user = await get_user(session, user_id)
+async def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
     changes = data.model_dump(exclude_unset=True)
-    user.sqlmodel_update(changes)
-    session.add(user)
-    await flush(session)
+    if not changes:
+        return await get_user(session, user_id)
+    statement = update(User).where(col(User.id) == user_id).values(changes).returning(User)
+    user = await session.first(statement)
+    if user is None:
+        raise NotFoundError(f"User {user_id} not found")
     return user
 
 
-async def delete_user(session: AsyncSession, database: MongoDatabase, user_id: int) -> None:
+async def delete_user(session: Session, database: MongoDatabase, user_id: int) -> None:
     """Delete a user and the MongoDB documents that belong to it.
 
     Order of operations:
-    1. delete the row and flush, so PostgreSQL's own checks pass or fail first (nothing is
-       committed yet);
+    1. delete the row, so PostgreSQL's own checks pass or fail first (nothing is committed
+       yet);
     2. delete the dependent documents (preferences);
     3. the request's unit of work commits the row deletion.
 
@@ -77,9 +78,7 @@ async def delete_user(session: AsyncSession, database: MongoDatabase, user_id: i
     there. Either way no document is left without its row, and repeating the delete
     finishes the job, since every step is idempotent.
     """
-    user = await get_user(session, user_id)
-    await session.delete(user)
-    await flush(session)
+    await _delete_row(session, user_id)
     try:
         await preferences.delete_by_user(database, user_id)
     except ConnectionFailure as error:
@@ -92,3 +91,9 @@ async def delete_user(session: AsyncSession, database: MongoDatabase, user_id: i
             "MongoDB is unavailable; the user was not deleted "
             "(some of its documents may have been): retry later"
         ) from error
+
+
+async def _delete_row(session: Session, user_id: int) -> None:
+    statement = delete(User).where(col(User.id) == user_id)
+    if await session.execute(statement) == 0:
+        raise NotFoundError(f"User {user_id} not found")

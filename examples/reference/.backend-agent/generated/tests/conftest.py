@@ -12,13 +12,12 @@ from agents import set_tracing_disabled
 from agents.testing import ScriptedModel
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from app.api.deps import get_agent_model, get_app_settings
 from app.core.config import Settings
 from app.db.mongo import INDEXES
+from app.db.postgres import Database
 from app.main import create_app
 from app.models import load_all
 from app.services.agents import CONVERSATION_COLLECTIONS
@@ -49,7 +48,7 @@ async def app() -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    await empty_tables(app.state.engine)
+    await empty_tables(app.state.database)
     for collection in INDEXES:
         await app.state.mongo_database[collection].delete_many({})
     for collection in CONVERSATION_COLLECTIONS:
@@ -59,13 +58,13 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
         yield client
 
 
-async def empty_tables(engine: AsyncEngine) -> None:
+async def empty_tables(database: Database) -> None:
     # One TRUNCATE of every table: no order needed, even where refs form a loop.
     tables = ", ".join(f'"{name}"' for name in SQLModel.metadata.tables)
     if tables:
-        async with engine.begin() as connection:
+        async with database.connection(writes=True) as connection:
             # Table names come from our own metadata, not from input.
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            await connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture

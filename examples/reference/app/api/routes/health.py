@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import EngineDep, IndexStateDep, UncheckedMongoDep
+from app.api.deps import DatabaseDep, IndexStateDep, UncheckedMongoDep
 from app.models.health import Liveness, Readiness
 from app.services import health
 
@@ -19,9 +19,9 @@ async def live() -> Liveness:
     responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": Readiness}},
 )
 async def ready(
-    engine: EngineDep, database: UncheckedMongoDep, indexes: IndexStateDep, response: Response
+    postgres: DatabaseDep, mongodb: UncheckedMongoDep, indexes: IndexStateDep, response: Response
 ) -> Readiness:
-    result = await health.readiness(engine, database, indexes)
+    result = await health.readiness(postgres, mongodb, indexes)
     if not result.ready:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return result

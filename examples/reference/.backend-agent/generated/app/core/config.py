@@ -17,9 +17,10 @@ class PostgresSettings(BaseSettings):
     database_url: SecretStr
     """SQLAlchemy URL of PostgreSQL, e.g. postgresql+asyncpg://user:password@host:5432/db."""
     database_pool_size: int = Field(default=10, ge=1)
-    database_max_overflow: int = Field(default=5, ge=0)
+    """Connections of each process (each uvicorn worker): workers x this must stay below
+    PostgreSQL's max_connections (100 by default, a few kept for superusers)."""
     database_pool_timeout: float = Field(default=5.0, gt=0)
-    """Seconds a request waits for a free connection before it is answered 503."""
+    """Seconds a request waits in line for a free connection before it is answered 503."""
     database_connect_timeout: float = Field(default=5.0, gt=0)
     database_statement_timeout: float = Field(default=15.0, gt=0)
 

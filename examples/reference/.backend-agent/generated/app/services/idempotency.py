@@ -6,10 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel, JsonValue
 from pymongo.asynchronous.collection import AsyncCollection
-from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col
 
 from app.core.errors import ConflictError
+from app.db.session import Session
 from app.models.idempotency import IdempotencyKey, IdempotencyRecord
 from app.models.types import utc_now
 
@@ -22,7 +23,7 @@ def fingerprint(request: BaseModel) -> str:
 
 
 async def replay(
-    session: AsyncSession, key: IdempotencyKey, scope: str, request: BaseModel
+    session: Session, key: IdempotencyKey, scope: str, request: BaseModel
 ) -> dict[str, JsonValue] | None:
     """The answer already given to this key in `scope`, if it has not expired."""
     record = await session.get(IdempotencyRecord, (scope, key.value))
@@ -34,26 +35,33 @@ async def replay(
 
 
 async def remember(
-    session: AsyncSession, key: IdempotencyKey, scope: str, request: BaseModel, answer: BaseModel
+    session: Session, key: IdempotencyKey, scope: str, request: BaseModel, answer: BaseModel
 ) -> None:
     """Keep `answer` for `key` in the request's unit of work: stored with the row, or not
     at all. A twin request that got here first makes this one a conflict (its work rolls
-    back), so only one row is ever stored."""
-    record = IdempotencyRecord(
-        scope=scope,
-        key=key.value,
-        fingerprint=fingerprint(request),
-        answer=answer.model_dump(mode="json"),
-        expires_at=key.expires_at,
+    back), so only one row is ever stored; an expired key is taken over."""
+    record = {
+        "scope": scope,
+        "key": key.value,
+        "fingerprint": fingerprint(request),
+        "answer": answer.model_dump(mode="json"),
+        "expires_at": key.expires_at,
+    }
+    statement = (
+        insert(IdempotencyRecord)
+        .values(record)
+        .on_conflict_do_update(
+            index_elements=["scope", "key"],
+            set_=record,
+            where=col(IdempotencyRecord.expires_at) <= utc_now(),
+        )
+        .returning(col(IdempotencyRecord.key))
     )
-    try:
-        await session.merge(record)
-        await session.flush()
-    except IntegrityError as error:
+    if await session.first(statement) is None:
         raise ConflictError(
             f"a request with this {KEY_FIELD} is being handled; retry to get its answer",
             field=KEY_FIELD,
-        ) from error
+        )
 
 
 DOCUMENT_FIELD = "_idempotency"

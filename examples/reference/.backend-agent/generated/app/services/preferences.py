@@ -8,11 +8,10 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import NotFoundError
 from app.db.mongo import MongoDatabase, conflict_from, to_document
-from app.db.postgres import ensure_exists
+from app.db.session import Session, ensure_exists
 from app.models.idempotency import IdempotencyKey
 from app.models.preference import COLLECTION, PreferenceCreate, PreferenceRead, PreferenceUpdate
 from app.models.user import User
@@ -32,7 +31,7 @@ def _read(document: dict[str, Any]) -> PreferenceRead:
 
 async def create_preference(
     database: MongoDatabase,
-    session: AsyncSession,
+    session: Session,
     data: PreferenceCreate,
     key: IdempotencyKey | None = None,
 ) -> PreferenceRead:
@@ -78,7 +77,7 @@ async def list_preferences(
 
 async def update_preference(
     database: MongoDatabase,
-    session: AsyncSession,
+    session: Session,
     preference_id: str,
     data: PreferenceUpdate,
 ) -> PreferenceRead:

@@ -1,0 +1,183 @@
+"""The unit of work of one request: SQLModel statements run on a pooled connection.
+
+A session that writes (`SessionDep`) takes a connection at its first statement, opens a
+transaction there and keeps both until `commit()` or `rollback()`: the request's dependency
+commits once after the handler, before the response is sent, and rolls back on any error.
+A read session (`ReadSessionDep`) runs each statement on its own, outside a transaction, and
+gives the connection back at once: a read needs no BEGIN and COMMIT round trips, and holds
+no connection while its response is written.
+
+Statements are SQLModel's and SQLAlchemy's (`select`, `insert`, `update`, `delete`), compiled
+once per shape (`app.db.statements`); a violated constraint becomes a domain error (409), an
+unreachable database `UnavailableError` (503).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, TypeAlias, TypeVar, cast
+
+import asyncpg
+from sqlalchemy import Select, bindparam
+from sqlalchemy.exc import NoResultFound
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
+from sqlmodel import select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.core.errors import InvalidReferenceError
+from app.db.postgres import OUTCOME_UNKNOWN, TRANSIENT, Connection, Database, domain_error
+from app.db.statements import Prepared, prepare, primary_key_columns
+
+T = TypeVar("T")
+R = TypeVar("R")
+Returning: TypeAlias = (
+    "SelectOfScalar[T] | Select[T] | ReturningInsert[T] | ReturningUpdate[T] | ReturningDelete[T]"
+)
+"""A statement whose rows are one model (`select(User)`, `... .returning(User)`) or one value."""
+
+_by_key: dict[type[Any], SelectOfScalar[Any]] = {}
+
+
+class Session:
+    """Runs the statements of one request, one at a time (like any database session: its
+    statements share a connection); see the module's docstring."""
+
+    def __init__(self, database: Database, *, writes: bool) -> None:
+        self._database = database
+        self._writes = writes
+        self._connection: Connection | None = None
+        """The connection of a session that writes, from its first statement to its end."""
+
+    async def get(self, model: type[T], key: object) -> T | None:
+        """The row of `model` whose primary key is `key` (a tuple, in the order of the
+        columns, for a key of several columns), or None."""
+        statement = _by_key.get(model)
+        if statement is None:
+            columns = primary_key_columns(model)
+            statement = select(model).where(
+                *(column == bindparam(f"key{n}") for n, column in enumerate(columns))
+            )
+            _by_key[model] = statement
+        values = key if isinstance(key, tuple) else (key,)
+        params = {f"key{n}": value for n, value in enumerate(values)}
+        return await self.first(cast("SelectOfScalar[T]", statement), params)
+
+    async def all(
+        self, statement: Returning[T], params: Mapping[str, object] | None = None
+    ) -> list[T]:
+        """Every row `statement` returns; `params` are values of its `bindparam`s, or the
+        columns of an `insert(Model)` that has no `.values(...)`."""
+        prepared = prepare(statement, params)
+        rows = await self._run(prepared, lambda c: c.fetch(prepared.sql, *prepared.args))
+        load = prepared.compiled.load
+        return [cast("T", load(row)) for row in rows]
+
+    async def first(
+        self, statement: Returning[T], params: Mapping[str, object] | None = None
+    ) -> T | None:
+        """The first row `statement` returns, or None."""
+        prepared = prepare(statement, params)
+        row = await self._run(prepared, lambda c: c.fetchrow(prepared.sql, *prepared.args))
+        return None if row is None else cast("T", prepared.compiled.load(row))
+
+    async def one(self, statement: Returning[T], params: Mapping[str, object] | None = None) -> T:
+        """The row `statement` returns, e.g. `insert(User).returning(User)` with the new row's
+        values as `params`; raises `NoResultFound` if there is none."""
+        found = await self.first(statement, params)
+        if found is None:
+            raise NoResultFound("the statement returned no row")
+        return found
+
+    async def execute(
+        self, statement: ClauseElement, params: Mapping[str, object] | None = None
+    ) -> int:
+        """Run `statement`; returns how many rows it changed (UPDATE, DELETE, INSERT)."""
+        prepared = prepare(statement, params)
+        status = await self._run(prepared, lambda c: c.execute(prepared.sql, *prepared.args))
+        count = str(status).rsplit(" ", 1)[-1]
+        return int(count) if count.isdigit() else 0
+
+    async def commit(self) -> None:
+        """Make the changes permanent and end the unit of work. A commit whose answer was
+        lost raises `UnavailableError`: whether it was applied cannot be known."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            await connection.execute("COMMIT")
+        except BaseException as error:
+            connection.terminate()  # in an unknown state: the pool replaces it
+            if isinstance(error, asyncpg.PostgresError) and (meaning := domain_error(error)):
+                raise meaning from error  # a deferred constraint: the server rolled back
+            if isinstance(error, (*TRANSIENT, asyncpg.InterfaceError)):
+                raise await self._database.unavailable(
+                    error, writes=True, message=OUTCOME_UNKNOWN
+                ) from error
+            raise
+        finally:
+            await self._database.release(connection)
+
+    async def rollback(self) -> None:
+        """Forget the changes and end the unit of work (a lost connection forgets them too)."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if not connection.is_closed():
+                await connection.execute("ROLLBACK")
+        except Exception:  # the error being handled matters, not this one
+            connection.terminate()
+        finally:
+            await self._database.release(connection)
+
+    async def _run(self, prepared: Prepared, call: Callable[[Connection], Awaitable[R]]) -> R:
+        if not self._writes:
+            if prepared.compiled.writes:
+                raise TypeError("a read session cannot change data: use SessionDep")
+            connection = await self._database.acquire(writes=False)
+            try:
+                return await self._call(connection, call)
+            finally:
+                await self._database.release(connection)
+        connection = self._connection or await self._begin()
+        return await self._call(connection, call)
+
+    async def _begin(self) -> Connection:
+        connection = await self._database.acquire(writes=True)
+        self._connection = connection
+        await self._call(connection, lambda c: c.execute("BEGIN"))
+        return connection
+
+    async def _call(self, connection: Connection, call: Callable[[Connection], Awaitable[R]]) -> R:
+        """Run `call`, turning what the database answered into domain errors."""
+        try:
+            return await call(connection)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, *TRANSIENT) as error:
+            if isinstance(error, asyncpg.PostgresError) and (meaning := domain_error(error)):
+                raise meaning from error
+            if isinstance(error, TRANSIENT) or connection.is_closed():
+                raise await self._database.unavailable(error, writes=self._writes) from error
+            raise
+
+
+@asynccontextmanager
+async def unit_of_work(database: Database) -> AsyncIterator[Session]:
+    """A session that writes: committed when the block ends, rolled back if it raises.
+
+    Each request gets one (`SessionDep`); scripts and tests open their own.
+    """
+    session = Session(database, writes=True)
+    try:
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    await session.commit()
+
+
+async def ensure_exists(session: Session, model: type[Any], key: int, *, field: str) -> None:
+    """Refuse input whose `field` points at a `model` row that does not exist."""
+    if await session.get(model, key) is None:
+        raise InvalidReferenceError(f"{field}: {model.__name__} {key} does not exist", field=field)

@@ -1,0 +1,161 @@
+"""SQLModel statements turned into SQL for asyncpg once per shape, and rows turned into models.
+
+Compiling a statement costs SQLAlchemy about 100 us; requests repeat the same few shapes with
+other values, so each shape is compiled once and found again by SQLAlchemy's own cache key
+(about 5 us). Rows become model instances the way SQLAlchemy's ORM loads them (a new
+instance of the mapped class with its values set), without a session: no identity map and
+no change tracking, so nothing is written back unless a statement says so.
+"""
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from asyncpg import Record
+from sqlalchemy import DateTime, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Mapper, configure_mappers
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import UpdateBase
+
+DIALECT = make_url("postgresql+asyncpg://").get_dialect()()
+"""SQLAlchemy's asyncpg dialect: `$1` parameters, and the types asyncpg expects."""
+CACHE_SIZE = 500
+"""Compiled shapes kept; a program that builds more distinct shapes starts the cache over."""
+
+Load = Callable[[Record], object]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One statement shape, ready to run with any values."""
+
+    compiler: SQLCompiler
+    """SQLAlchemy's compiled form: the SQL, and where each value goes."""
+    processors: Mapping[str, Callable[[Any], Any]]
+    """Turn values into what the driver takes, by parameter (e.g. JSON into text)."""
+    load: Load
+    """Turns a returned row into what the caller gets: a model, a value or a tuple."""
+    writes: bool
+    """INSERT, UPDATE or DELETE: only a unit of work may run it."""
+    expands: bool
+    """Its SQL depends on the values (a list for `IN`), so it is finished for each run."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A statement with its values, as asyncpg takes it."""
+
+    sql: str
+    args: Sequence[object]
+    compiled: Compiled
+
+
+_cache: dict[object, Compiled] = {}
+
+
+def prepare(statement: ClauseElement, params: Mapping[str, object] | None = None) -> Prepared:
+    """The SQL and arguments of `statement`, with `params` as the values of its unbound
+    `bindparam`s (or of the columns an `insert()` without `.values()` sets)."""
+    key = statement._generate_cache_key()  # what SQLAlchemy's own Connection caches by
+    columns = tuple(params) if params else ()
+    shape = (key.key, columns) if key is not None else None
+    compiled = _cache.get(shape) if shape is not None else None
+    if compiled is None:
+        compiled = _compile(statement, key, columns)
+        if shape is not None:
+            if len(_cache) >= CACHE_SIZE:
+                _cache.clear()
+            _cache[shape] = compiled
+    compiler = compiled.compiler
+    values: Mapping[str, Any] = compiler.construct_params(
+        params, extracted_parameters=key.bindparams if key is not None else None
+    )
+    processors = compiled.processors
+    if compiled.expands:  # `in_([...])`: as many parameters as the list has items
+        state = compiler.construct_expanded_state(values)
+        processors = {**processors, **state.processors}
+        sql, names, values = state.statement, state.positiontup or [], state.parameters
+    else:
+        sql, names = compiler.string, compiler.positiontup or []
+    args = [processors[name](values[name]) if name in processors else values[name] for name in names]
+    return Prepared(sql, args, compiled)
+
+
+def _compile(statement: ClauseElement, key: object, columns: tuple[str, ...]) -> Compiled:
+    compiler = cast(
+        SQLCompiler, statement.compile(dialect=DIALECT, cache_key=key, column_keys=list(columns))
+    )
+    writes = bool(compiler.isinsert or compiler.isupdate or compiler.isdelete)
+    processors = {
+        name: process
+        for name, bind in compiler.binds.items()
+        if (process := bind.type.dialect_impl(DIALECT).bind_processor(DIALECT)) is not None
+    }
+    expands = bool(compiler.post_compile_params or compiler.literal_execute_params)
+    return Compiled(compiler, processors, _loader(statement), writes, expands)
+
+
+def _loader(statement: ClauseElement) -> Load:
+    """A model for `select(Model)` and `... RETURNING Model`, a value for one column,
+    a tuple otherwise."""
+    if isinstance(statement, UpdateBase):
+        returned = statement._returning
+    else:
+        returned = getattr(statement, "_raw_columns", ())
+    columns = list(getattr(statement, "exported_columns", ()))
+    values = _values_reader(columns)
+    mapper = returned[0]._annotations.get("parententity") if len(returned) == 1 else None
+    if isinstance(mapper, Mapper) and returned[0].is_selectable:
+        keys = [mapper.get_property_by_column(column).key for column in columns]
+        return _model_loader(mapper, keys, values)
+    if len(columns) == 1:
+        return lambda row: next(iter(values(row)))
+    return lambda row: tuple(values(row))
+
+
+def _model_loader(
+    mapper: Mapper[Any], keys: list[str], values: Callable[[Record], Iterable[object]]
+) -> Load:
+    configure_mappers()  # what the ORM does before its first query: attributes work after it
+    new = mapper.class_manager.new_instance
+
+    def load(row: Record) -> object:
+        instance = new()
+        instance.__dict__.update(zip(keys, values(row), strict=True))
+        return instance
+
+    return load
+
+
+def _values_reader(columns: list[Any]) -> Callable[[Record], Iterable[object]]:
+    """A row's values as the columns' types promise them. asyncpg reads the first and the
+    last instant a datetime can hold as naive `datetime.min` and `datetime.max` (its
+    stand-ins for -infinity and infinity): from a column with a time zone they are UTC."""
+    aware = [
+        n
+        for n, column in enumerate(columns)
+        if isinstance(column.type, DateTime) and column.type.timezone
+    ]
+    if not aware:
+        return Record.values
+
+    def read(row: Record) -> Iterable[object]:
+        values = list(row.values())
+        for n in aware:
+            value = values[n]
+            if isinstance(value, datetime) and value.tzinfo is None:
+                values[n] = value.replace(tzinfo=UTC)
+        return values
+
+    return read
+
+
+
+def primary_key_columns(model: type[Any]) -> tuple[ColumnElement[Any], ...]:
+    """The columns `Session.get` looks rows up by."""
+    mapper: Mapper[Any] = inspect(model)
+    return tuple(mapper.primary_key)
