@@ -49,8 +49,10 @@ def main() -> None:
         "--no-shrink", action="store_true", help="print each failure as drawn, unshrunk"
     )
     args = parser.parse_args()
-    # One mypy cache for every project: the libraries are analysed once, not per project.
-    os.environ.setdefault("MYPY_CACHE_DIR", str(Path(tempfile.gettempdir()) / "fuzz-mypy-cache"))
+    # One mypy cache for this run's projects: the libraries are analysed once, not per
+    # project. Not shared with other runs: a concurrent run's `app` modules would leak in.
+    cache = tempfile.TemporaryDirectory(prefix="fuzz-mypy-cache-")
+    os.environ.setdefault("MYPY_CACHE_DIR", cache.name)
     drawn = draw(args.count, args.seed)
     print(f"seed {args.seed}: {len(drawn)} blueprints")
     started = time.perf_counter()
@@ -81,6 +83,7 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     passed = len(drawn) - len(failures)
     print(f"\n{passed} passed, {len(failures)} failed of {len(drawn)} in {elapsed:.0f} s")
+    cache.cleanup()
     sys.exit(1 if failures else 0)
 
 

@@ -132,8 +132,8 @@ def bounds(draw: st.DrawFn, kind: str) -> tuple[str | None, str | None]:
         case "float" | "decimal":
             places = 3 if kind == "float" else 2
             low_value = draw(st.one_of(st.none(), _decimals(-1_000_000, 1_000_000, places)))
-            floor = "-1000000" if low_value is None else low_value
-            high_value = draw(st.one_of(st.none(), _decimals(floor, 2_000_000, places)))
+            least = "-1000000" if low_value is None else low_value
+            high_value = draw(st.one_of(st.none(), _decimals(least, 2_000_000, places)))
             return low_value, high_value
         case "str" | "list[str]":
             low = draw(st.one_of(st.none(), st.integers(0, 12)))

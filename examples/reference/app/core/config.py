@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.core.logging import LogFormat
+
 
 class PostgresSettings(BaseSettings):
     """PostgreSQL's settings: all that migrations need (they run without the other services)."""
@@ -29,6 +31,8 @@ class Settings(PostgresSettings):
     app_name: str = "reference"
     environment: Literal["development", "test", "production"] = "development"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: LogFormat = "text"
+    """`json`: one JSON object per line (time, level, logger, request_id, message)."""
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     """Requests with a larger body are refused with 413 before they are parsed."""
     idempotency_key_seconds: int = Field(default=86_400, ge=1)

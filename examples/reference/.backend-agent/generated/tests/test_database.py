@@ -3,10 +3,12 @@ commit, roll back and read as promised."""
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import column, literal, select, table
+from sqlalchemy import DateTime, column, literal, table
+from sqlmodel import select
 
 from app.core.errors import UnavailableError
 from app.db.postgres import Database
@@ -73,3 +75,9 @@ async def test_a_read_session_refuses_to_write(app: FastAPI) -> None:
     session = Session(app.state.database, writes=False)
     with pytest.raises(TypeError, match="SessionDep"):
         await session.execute(table("anywhere", column("value")).insert().values(value=1))
+
+
+async def test_the_first_and_last_instants_read_back_with_their_time_zone(app: FastAPI) -> None:
+    session = Session(app.state.database, writes=False)
+    for moment in (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)):
+        assert await session.first(select(literal(moment, DateTime(timezone=True)))) == moment

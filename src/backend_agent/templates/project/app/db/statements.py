@@ -7,12 +7,13 @@ instance of the mapped class with its values set), without a session: no identit
 no change tracking, so nothing is written back unless a statement says so.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from asyncpg import Record
-from sqlalchemy import inspect
+from sqlalchemy import DateTime, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Mapper, configure_mappers
 from sqlalchemy.sql.schema import ColumnDefault
@@ -124,29 +125,53 @@ def _loader(statement: ClauseElement) -> Load:
         returned = statement._returning
     else:
         returned = getattr(statement, "_raw_columns", ())
+    columns = list(getattr(statement, "exported_columns", ()))
+    values = _values_reader(columns)
     mapper = returned[0]._annotations.get("parententity") if len(returned) == 1 else None
     if isinstance(mapper, Mapper) and returned[0].is_selectable:
-        columns = getattr(statement, "exported_columns", ())
-        return _model_loader(mapper, [mapper.get_property_by_column(c).key for c in columns])
-    if len(getattr(statement, "exported_columns", ())) == 1:
-        return _first_value
-    return tuple
+        keys = [mapper.get_property_by_column(column).key for column in columns]
+        return _model_loader(mapper, keys, values)
+    if len(columns) == 1:
+        return lambda row: next(iter(values(row)))
+    return lambda row: tuple(values(row))
 
 
-def _model_loader(mapper: Mapper[Any], keys: list[str]) -> Load:
+def _model_loader(
+    mapper: Mapper[Any], keys: list[str], values: Callable[[Record], Iterable[object]]
+) -> Load:
     configure_mappers()  # what the ORM does before its first query: attributes work after it
     new = mapper.class_manager.new_instance
 
     def load(row: Record) -> object:
         instance = new()
-        instance.__dict__.update(zip(keys, row.values(), strict=True))
+        instance.__dict__.update(zip(keys, values(row), strict=True))
         return instance
 
     return load
 
 
-def _first_value(row: Record) -> object:
-    return row[0]
+def _values_reader(columns: list[Any]) -> Callable[[Record], Iterable[object]]:
+    """A row's values as the columns' types promise them. asyncpg reads the first and the
+    last instant a datetime can hold as naive `datetime.min` and `datetime.max` (its
+    stand-ins for -infinity and infinity): from a column with a time zone they are UTC."""
+    aware = [
+        n
+        for n, column in enumerate(columns)
+        if isinstance(column.type, DateTime) and column.type.timezone
+    ]
+    if not aware:
+        return Record.values
+
+    def read(row: Record) -> Iterable[object]:
+        values = list(row.values())
+        for n in aware:
+            value = values[n]
+            if isinstance(value, datetime) and value.tzinfo is None:
+                values[n] = value.replace(tzinfo=UTC)
+        return values
+
+    return read
+
 
 
 def primary_key_columns(model: type[Any]) -> tuple[ColumnElement[Any], ...]:
