@@ -86,6 +86,8 @@ def test_tools() -> None:
         "add_field",
         "remove_field",
         "remove_resource",
+        "add_auth",
+        "change_access",
         "add_agent",
         "apply_blueprint",
         "check",

@@ -1,1 +1,1 @@
-"""Users in PostgreSQL and their preferences in MongoDB.."""
+"""Accounts in PostgreSQL, their preferences in MongoDB, and an assistant that acts for them.."""

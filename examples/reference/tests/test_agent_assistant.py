@@ -105,7 +105,8 @@ async def test_list_users_tool_lists_the_stored_users(
     response = await client.post(RUNS, json={"message": "Which users are there?"})
     assert response.status_code == 200, response.text
     [output] = tool_outputs(agent_model.calls[1])
-    assert json.loads(output) == [created]
+    # The administrator `client` signs in as is the first account.
+    assert json.loads(output)[1:] == [created]
 
 
 async def test_list_preferences_tool_lists_the_stored_preferences(
@@ -334,3 +335,127 @@ async def test_a_malformed_conversation_id_is_422(
     response = await client.post(RUNS, json={"message": "Hi", "conversation_id": "../etc"})
     assert response.status_code == 422
     assert (await client.delete(f"{CONVERSATIONS}/a%20b")).status_code == 422
+
+
+async def test_runs_need_a_token(anonymous: AsyncClient, agent_model: ScriptedModel) -> None:
+    for path in (RUNS, f"{RUNS}/stream"):
+        response = await anonymous.post(path, json={"message": "Hi"})
+        assert response.status_code == 401
+    assert (await anonymous.delete(f"{CONVERSATIONS}/anything")).status_code == 401
+
+
+async def test_another_accounts_conversation_is_not_found(
+    alice: AsyncClient, bob: AsyncClient, agent_model: ScriptedModel
+) -> None:
+    agent_model.extend([[assistant_message("Noted.")], [assistant_message("Go on.")]])
+    first = await alice.post(RUNS, json={"message": "My secret is 42."})
+    assert first.status_code == 200, first.text
+    conversation_id = first.json()["conversation_id"]
+    taken = {"message": "What is the secret?", "conversation_id": conversation_id}
+    assert (await bob.post(RUNS, json=taken)).status_code == 404
+    assert (await bob.post(f"{RUNS}/stream", json=taken)).status_code == 404
+    assert (await bob.delete(f"{CONVERSATIONS}/{conversation_id}")).status_code == 404
+    again = await alice.post(RUNS, json={"message": "And now?", "conversation_id": conversation_id})
+    assert again.status_code == 200, again.text
+    assert "My secret is 42." in seen(agent_model.calls[1])
+
+
+async def test_agent_runs_are_rate_limited_per_account(
+    client: AsyncClient, agent_model: ScriptedModel, settings_override: Callable[..., Settings]
+) -> None:
+    settings_override(agent_rate_limit="1/minute")
+    agent_model.extend([[assistant_message("Once.")]])
+    assert (await client.post(RUNS, json={"message": "Hi"})).status_code == 200
+    response = await client.post(RUNS, json={"message": "Hi again"})
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) >= 1
+
+
+async def test_get_user_tool_cannot_reach_another_accounts_user(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient, agent_model: ScriptedModel
+) -> None:
+    theirs = await factories.account_id(bob)
+    arguments: dict[str, Any] = {"user_id": theirs}
+    agent_model.extend(
+        [
+            [function_call("get_user", arguments, call_id="call-1")],
+            [assistant_message("Not found.")],
+        ]
+    )
+    response = await alice.post(RUNS, json={"message": "Show me theirs."})
+    assert response.status_code == 200, response.text
+    [output] = tool_outputs(agent_model.calls[1])
+    assert "not found" in output
+
+
+async def test_list_users_tool_lists_only_the_callers_own(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient, agent_model: ScriptedModel
+) -> None:
+    mine = await factories.account_id(alice)
+    agent_model.extend(
+        [
+            [function_call("list_users", {"offset": 0, "limit": 10}, call_id="call-1")],
+            [assistant_message("Yours.")],
+        ]
+    )
+    response = await alice.post(RUNS, json={"message": "Which are mine?"})
+    assert response.status_code == 200, response.text
+    [output] = tool_outputs(agent_model.calls[1])
+    assert [item["id"] for item in json.loads(output)] == [mine]
+
+
+async def test_list_preferences_tool_lists_only_the_callers_own(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient, agent_model: ScriptedModel
+) -> None:
+    mine = (await factories.create_preference(client, owner=await factories.account_id(alice)))[
+        "id"
+    ]
+    await factories.create_preference(client, owner=await factories.account_id(bob))
+    agent_model.extend(
+        [
+            [function_call("list_preferences", {"offset": 0, "limit": 10}, call_id="call-1")],
+            [assistant_message("Yours.")],
+        ]
+    )
+    response = await alice.post(RUNS, json={"message": "Which are mine?"})
+    assert response.status_code == 200, response.text
+    [output] = tool_outputs(agent_model.calls[1])
+    assert [item["id"] for item in json.loads(output)] == [mine]
+
+
+async def test_get_preference_tool_cannot_reach_another_accounts_preference(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient, agent_model: ScriptedModel
+) -> None:
+    theirs = (await factories.create_preference(client, owner=await factories.account_id(bob)))[
+        "id"
+    ]
+    arguments: dict[str, Any] = {"preference_id": theirs}
+    agent_model.extend(
+        [
+            [function_call("get_preference", arguments, call_id="call-1")],
+            [assistant_message("Not found.")],
+        ]
+    )
+    response = await alice.post(RUNS, json={"message": "Show me theirs."})
+    assert response.status_code == 200, response.text
+    [output] = tool_outputs(agent_model.calls[1])
+    assert "not found" in output
+
+
+async def test_update_preference_tool_cannot_reach_another_accounts_preference(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient, agent_model: ScriptedModel
+) -> None:
+    theirs = (await factories.create_preference(client, owner=await factories.account_id(bob)))[
+        "id"
+    ]
+    arguments: dict[str, Any] = {"preference_id": theirs, "changes": {}}
+    agent_model.extend(
+        [
+            [function_call("update_preference", arguments, call_id="call-1")],
+            [assistant_message("Not found.")],
+        ]
+    )
+    response = await alice.post(RUNS, json={"message": "Show me theirs."})
+    assert response.status_code == 200, response.text
+    [output] = tool_outputs(agent_model.calls[1])
+    assert "not found" in output

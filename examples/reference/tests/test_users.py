@@ -52,7 +52,9 @@ async def test_create_user_twice_with_one_idempotency_key_stores_one(client: Asy
     assert again.status_code == 201, again.text
     assert again.json() == first.json()
     stored = await client.get("/users", params={"limit": 100})
-    assert [item["id"] for item in stored.json()["items"]] == [first.json()["id"]]
+    administrator = await factories.account_id(client)
+    stored_ids = [item["id"] for item in stored.json()["items"] if item["id"] != administrator]
+    assert stored_ids == [first.json()["id"]]
 
 
 async def test_an_idempotency_key_sent_with_another_user_is_409(client: AsyncClient) -> None:
@@ -125,7 +127,7 @@ async def test_delete_user_removes_it(client: AsyncClient) -> None:
 
 async def test_delete_user_deletes_its_preferences(client: AsyncClient) -> None:
     created = await factories.create_user(client)
-    child = await factories.create_preference(client, user_id=created["id"])
+    child = await factories.create_preference(client, owner=created["id"])
     response = await client.delete(f"/users/{created['id']}")
     assert response.status_code == 204
     gone = await client.get(f"/preferences/{child['id']}")
@@ -134,8 +136,9 @@ async def test_delete_user_deletes_its_preferences(client: AsyncClient) -> None:
 
 async def test_list_users_is_paginated_in_id_order(client: AsyncClient) -> None:
     created = [await factories.create_user(client) for _ in range(3)]
-    first = (await client.get("/users", params={"limit": 2})).json()
-    second = (await client.get("/users", params={"limit": 2, "offset": 2})).json()
+    # The administrator `client` signs in as is the first account.
+    first = (await client.get("/users", params={"limit": 2, "offset": 1})).json()
+    second = (await client.get("/users", params={"limit": 2, "offset": 3})).json()
     assert first["items"] == created[:2]
     assert second["items"] == created[2:]
 
@@ -143,3 +146,97 @@ async def test_list_users_is_paginated_in_id_order(client: AsyncClient) -> None:
 async def test_list_users_refuses_a_page_over_the_maximum(client: AsyncClient) -> None:
     response = await client.get("/users", params={"limit": 1000})
     assert response.status_code == 422
+
+
+async def test_create_user_without_a_token_is_401(
+    client: AsyncClient, anonymous: AsyncClient
+) -> None:
+
+    response = await anonymous.post("/users", json=await factories.user_payload(client))
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_create_user_is_for_administrators_only(
+    client: AsyncClient, alice: AsyncClient
+) -> None:
+
+    response = await alice.post("/users", json=await factories.user_payload(client))
+    assert response.status_code == 403
+
+
+async def test_read_user_without_a_token_is_401(
+    client: AsyncClient, anonymous: AsyncClient
+) -> None:
+    created = await factories.create_user(client)
+
+    response = await anonymous.get(f"/users/{created['id']}")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_another_accounts_user_is_not_found(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient
+) -> None:
+    mine = {"id": await factories.account_id(alice)}
+    assert (await alice.get(f"/users/{mine['id']}")).status_code == 200
+    response = await bob.get(f"/users/{mine['id']}")
+    assert response.status_code == 404
+
+
+async def test_list_users_without_a_token_is_401(
+    client: AsyncClient, anonymous: AsyncClient
+) -> None:
+
+    response = await anonymous.get("/users")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_list_users_shows_only_the_callers_own(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient
+) -> None:
+    mine = {"id": await factories.account_id(alice)}
+    response = await alice.get("/users")
+    assert response.status_code == 200, response.text
+    assert [item["id"] for item in response.json()["items"]] == [mine["id"]]
+
+
+async def test_update_user_without_a_token_is_401(
+    client: AsyncClient, anonymous: AsyncClient
+) -> None:
+    created = await factories.create_user(client)
+
+    response = await anonymous.patch(f"/users/{created['id']}", json={})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_another_accounts_user_cannot_be_changed(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient
+) -> None:
+    mine = {"id": await factories.account_id(alice)}
+    changes = {"name": (await factories.user_payload(client))["name"]}
+    response = await bob.patch(f"/users/{mine['id']}", json=changes)
+    assert response.status_code == 404
+    changed = await alice.patch(f"/users/{mine['id']}", json=changes)
+    assert changed.status_code == 200, changed.text
+    assert changed.json() | changes == changed.json()
+
+
+async def test_delete_user_without_a_token_is_401(
+    client: AsyncClient, anonymous: AsyncClient
+) -> None:
+    created = await factories.create_user(client)
+
+    response = await anonymous.delete(f"/users/{created['id']}")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_another_accounts_user_cannot_be_deleted(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient
+) -> None:
+    mine = {"id": await factories.account_id(alice)}
+    assert (await bob.delete(f"/users/{mine['id']}")).status_code == 404
+    assert (await alice.delete(f"/users/{mine['id']}")).status_code == 204

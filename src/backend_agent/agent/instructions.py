@@ -8,7 +8,7 @@ because a model that knows the reason applies the rule to cases the list does no
 
 from __future__ import annotations
 
-from backend_agent.blueprint.model import Blueprint
+from backend_agent.blueprint.model import Blueprint, Resource
 from backend_agent.stores import Store
 
 STORE_NAMES = {Store.POSTGRES: "PostgreSQL (SQLModel)", Store.MONGO: "MongoDB (async PyMongo)"}
@@ -21,6 +21,7 @@ def build_instructions(blueprint: Blueprint) -> str:
         STANDARDS,
         *([POSTGRES_RULES] if _uses_postgres(blueprint) else []),
         *([MONGO_RULES] if blueprint.has_store(Store.MONGO) else []),
+        AUTH_RULES if blueprint.auth is not None else NO_AUTH,
         *([AGENT_RULES] if blueprint.agents else []),
         WORKING_RULES,
         LIMITS,
@@ -48,10 +49,15 @@ def _project(blueprint: Blueprint) -> str:
         "# This project now",
         f"- Stores: {stored}.",
     ]
+    if blueprint.auth is not None:
+        lines.append(
+            f"- Accounts: people register as {blueprint.auth.account} and call the API with "
+            "a token; each operation below has an access level."
+        )
     lines += [
         f"- Resource {resource.name} in {STORE_NAMES[resource.store]}: "
         f"{', '.join(field.name for field in resource.fields) or 'no fields'}; "
-        f"operations {', '.join(op.value for op in resource.ops)}."
+        f"operations {_operations(blueprint, resource)}."
         for resource in blueprint.resources
     ]
     lines += [
@@ -62,6 +68,13 @@ def _project(blueprint: Blueprint) -> str:
     if not blueprint.agents:
         lines.append("- No AI agents yet (`add_agent` adds one).")
     return "\n".join(lines) + "\n"
+
+
+def _operations(blueprint: Blueprint, resource: Resource) -> str:
+    """The operations, each with its access level once the project has accounts."""
+    if blueprint.auth is None:
+        return ", ".join(op.value for op in resource.ops)
+    return ", ".join(f"{op.value} ({blueprint.access(resource, op.value)})" for op in resource.ops)
 
 
 STANDARDS = """\
@@ -112,6 +125,27 @@ malformed id is a 404, never a 500. Duplicate keys become ConflictError in the s
 no migrations.
 """
 
+AUTH_RULES = """\
+# Accounts and access
+- Who may call an operation is its access level in backend.toml: public (anyone), \
+authenticated (any signed-in account), owner (only the signed-in account's own rows; \
+another account's row is 404, so ids cannot be probed) or admin (administrators, who also \
+pass every other check). Change levels with `change_access` (or `access` in \
+`add_resource`), never by editing the generated routes: the routes, services and tests of \
+each level are generated together.
+- Hand-written routes that change data depend on `CallerDep` or `AdminDep` \
+(`app/api/security.py`), and their services take the caller and check access with \
+`app/services/access.py`. Passwords are only hashed (`app/core/passwords.py`) and tokens \
+only issued and decoded by `app/core/tokens.py`; never log, return or store either.
+"""
+
+NO_AUTH = """\
+# Accounts and access
+- The API has no accounts yet: every route is open. When the user asks for sign-up, \
+log-in, tokens or "only the owner may ...", call `add_auth` first, then set access \
+levels with `change_access`.
+"""
+
 AGENT_RULES = """\
 # AI agents in the API
 - Agents live in `app/agents/`; their tools call the services (never the database), and \
@@ -125,7 +159,8 @@ WORKING_RULES = """\
 2. Prefer the generator operations over writing code. `add_resource` writes the model, \
 schemas, service, routes, tests and migration for a resource in one tested step \
 (store "mongo" for flexible documents); `add_field`, `remove_field` and \
-`remove_resource` change a resource with its migration; `add_agent` adds an AI agent \
+`remove_resource` change a resource with its migration; `add_auth` adds accounts and \
+`change_access` sets who may call what; `add_agent` adds an AI agent \
 whose tools call the services; `apply_blueprint` regenerates after you edit \
 backend.toml. Write code by hand only for business logic the operations cannot express, \
 and put it in the service layer.

@@ -100,6 +100,7 @@ def add_resource_tool(
     fields: list[str],
     ops: list[Operation] | None,
     store: Store,
+    access: list[str] | None,
 ) -> str:
     """Add a resource: table, schemas, service, routes, tests and an Alembic migration.
 
@@ -115,6 +116,9 @@ def add_resource_tool(
         fields: Field specs; the id field is added for you.
         ops: HTTP operations to expose; null for all five.
         store: "postgres" for relational data, "mongo" for flexible documents.
+        access: Who may call it, once the project has accounts (add_auth): items like
+            "owner" (every operation) and "read=public" (one operation); levels are
+            public, authenticated, owner, admin. Null for the default (authenticated).
     """
     with ctx.context.lock:
         outcome = operations.add_resource(
@@ -123,6 +127,7 @@ def add_resource_tool(
             list(fields),
             store=store.value,
             ops=[op.value for op in ops] if ops else None,
+            access=list(access) if access else None,
         )
         return _outcome_text(ctx.context, f"add resource {name}", outcome)
 
@@ -166,6 +171,40 @@ def remove_resource_tool(ctx: Context, name: str) -> str:
     with ctx.context.lock:
         outcome = operations.remove_resource(ctx.context.root, name)
         return _outcome_text(ctx.context, f"remove resource {name}", outcome)
+
+
+def add_auth_tool(ctx: Context, account: str) -> str:
+    """Give the API accounts: POST /auth/register, POST /auth/token (a JWT), GET /auth/me,
+    hashed passwords, access levels per operation and rate limits, with tests.
+
+    Then every operation needs a signed-in account unless its resource says otherwise:
+    use change_access (or add_resource's access) to make operations public, owner-only or
+    admin-only.
+
+    Args:
+        account: The PostgreSQL resource people register as, e.g. User; created with an
+            email field when missing, else it needs a required email:email:unique field.
+    """
+    with ctx.context.lock:
+        outcome = operations.add_auth(ctx.context.root, account=account)
+        return _outcome_text(ctx.context, "add auth", outcome)
+
+
+def change_access_tool(ctx: Context, resource: str, access: list[str]) -> str:
+    """Change who may call a resource's operations (needs accounts: add_auth first).
+
+    Levels: public (anyone), authenticated (any signed-in account), owner (only the rows
+    of the signed-in account: it owns what it creates, lists only its own, and another
+    account's row is 404), admin (administrators, who also pass every other check).
+
+    Args:
+        resource: The resource, e.g. Order.
+        access: Items like "owner" (every operation) and "read=public" (one operation:
+            create, read, list, update or delete); they replace the resource's access.
+    """
+    with ctx.context.lock:
+        outcome = operations.change_access(ctx.context.root, resource, list(access))
+        return _outcome_text(ctx.context, f"change access {resource}", outcome)
 
 
 def add_agent_tool(ctx: Context, name: str, instructions: str, tools: list[str]) -> str:
@@ -240,6 +279,8 @@ TOOL_FUNCTIONS: tuple[Callable[..., str], ...] = (
     add_field_tool,
     remove_field_tool,
     remove_resource_tool,
+    add_auth_tool,
+    change_access_tool,
     add_agent_tool,
     apply_blueprint_tool,
     check_tool,

@@ -21,9 +21,12 @@ from starlette.exceptions import HTTPException
 from app.core.errors import (
     ConflictError,
     DomainError,
+    ForbiddenError,
     InvalidReferenceError,
     LimitExceededError,
+    NotAuthenticatedError,
     NotFoundError,
+    RateLimitedError,
     RefusedError,
     UnavailableError,
     UpstreamError,
@@ -42,6 +45,9 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     UpstreamTimeoutError: status.HTTP_504_GATEWAY_TIMEOUT,
     RefusedError: status.HTTP_422_UNPROCESSABLE_CONTENT,
     LimitExceededError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    NotAuthenticatedError: status.HTTP_401_UNAUTHORIZED,
+    ForbiddenError: status.HTTP_403_FORBIDDEN,
+    RateLimitedError: status.HTTP_429_TOO_MANY_REQUESTS,
 }
 
 # PostgreSQL drivers' errors that mean "the database cannot serve this right now", not "this
@@ -100,6 +106,13 @@ async def handle_domain_error(request: Request, error: DomainError) -> ErrorResp
     if code == status.HTTP_422_UNPROCESSABLE_CONTENT:
         where = ["body", error.field] if error.field else ["body"]
         return invalid([{"loc": where, "msg": error.message, "type": _kind(error)}])
+    if isinstance(error, NotAuthenticatedError):
+        # RFC 9110: a 401 names the scheme that would let the request in.
+        headers = {"WWW-Authenticate": "Bearer"}
+        return ErrorResponse(status_code=code, content={"detail": error.message}, headers=headers)
+    if isinstance(error, RateLimitedError):
+        headers = {"Retry-After": str(error.retry_after)}
+        return ErrorResponse(status_code=code, content={"detail": error.message}, headers=headers)
     return problem(
         code, error.message, field=error.field, retry=isinstance(error, UnavailableError)
     )

@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import agents, health, preferences, users
+from app.api.routes import agents, auth, health, preferences, users
 
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(users.router)
 api_router.include_router(preferences.router)
+api_router.include_router(auth.router)
 api_router.include_router(agents.router)

@@ -45,3 +45,21 @@ class RefusedError(DomainError):
 
 class LimitExceededError(DomainError):
     """The work needed more than a configured limit allows (an agent's turns)."""
+
+
+class NotAuthenticatedError(DomainError):
+    """The request carries no valid credentials: no token, a forged, expired or foreign one,
+    or a wrong email or password."""
+
+
+class ForbiddenError(DomainError):
+    """The caller is known, and may not do this."""
+
+
+class RateLimitedError(DomainError):
+    """Too many requests of one kind from one client or account in a window."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        """Seconds until the next request is allowed."""

@@ -20,6 +20,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.schema import ColumnDefault
 
 DIALECT = make_url("postgresql+asyncpg://").get_dialect()()
 """SQLAlchemy's asyncpg dialect: `$1` parameters, and the types asyncpg expects."""
@@ -43,6 +44,9 @@ class Compiled:
     """INSERT, UPDATE or DELETE: only a unit of work may run it."""
     expands: bool
     """Its SQL depends on the values (a list for `IN`), so it is finished for each run."""
+    defaults: tuple[tuple[str, ColumnDefault], ...]
+    """Python-side defaults of columns a statement leaves out (`Field(default=False)` of a
+    column no schema sets), by parameter: SQLAlchemy computes them for each run, so do we."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ def prepare(statement: ClauseElement, params: Mapping[str, object] | None = None
     values: Mapping[str, Any] = compiler.construct_params(
         params, extracted_parameters=key.bindparams if key is not None else None
     )
+    if compiled.defaults:
+        values = {**values, **{name: _run(default) for name, default in compiled.defaults}}
     processors = compiled.processors
     if compiled.expands:  # `in_([...])`: as many parameters as the list has items
         state = compiler.construct_expanded_state(values)
@@ -98,7 +104,20 @@ def _compile(statement: ClauseElement, key: object, columns: tuple[str, ...]) ->
         if (process := bind.type.dialect_impl(DIALECT).bind_processor(DIALECT)) is not None
     }
     expands = bool(compiler.post_compile_params or compiler.literal_execute_params)
-    return Compiled(compiler, processors, _loader(statement), writes, expands)
+    defaults = tuple(
+        (column.key, default)
+        for column, default in [
+            *((c, c.default) for c in compiler.insert_prefetch),
+            *((c, c.onupdate) for c in compiler.update_prefetch),
+        ]
+        if isinstance(default, ColumnDefault)
+    )
+    return Compiled(compiler, processors, _loader(statement), writes, expands, defaults)
+
+
+def _run(default: ColumnDefault) -> object:
+    """A column default's value: the value itself, or what its function returns."""
+    return default.arg(None) if default.is_callable else default.arg
 
 
 def _loader(statement: ClauseElement) -> Load:

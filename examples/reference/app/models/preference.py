@@ -5,7 +5,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, JsonValue, StrictBool
 from pymongo import ASCENDING, IndexModel
 
-from app.models.types import JsonObject, Patch, RefId, Text
+from app.models.types import JsonObject, Patch, Text
 
 COLLECTION = "preferences"
 INDEXES: list[IndexModel] = [
@@ -41,7 +41,6 @@ class PreferenceBase(BaseModel):
     email_notifications: StrictBool = Field(default=True)
     push_notifications: StrictBool = Field(default=False)
     settings: JsonObject | None = Field(default=None)
-    user_id: RefId
 
 
 class PreferenceCreate(PreferenceBase):
@@ -56,7 +55,6 @@ class PreferenceUpdate(BaseModel):
     email_notifications: Patch[StrictBool] = Field(default=None)
     push_notifications: Patch[StrictBool] = Field(default=None)
     settings: JsonObject | None = Field(default=None)
-    user_id: Patch[RefId] = Field(default=None)
 
 
 class PreferenceRead(BaseModel):

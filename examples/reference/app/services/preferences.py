@@ -1,6 +1,7 @@
 """Business logic of preferences: MongoDB documents.
 
-Raises domain errors; knows nothing of HTTP.
+Raises domain errors; knows nothing of HTTP. With `owner`, a function sees only
+the documents of that account: another account's document is not found.
 """
 
 from typing import Any
@@ -11,10 +12,8 @@ from pymongo.errors import DuplicateKeyError
 
 from app.core.errors import NotFoundError
 from app.db.mongo import MongoDatabase, conflict_from, to_document
-from app.db.session import Session, ensure_exists
 from app.models.idempotency import IdempotencyKey
 from app.models.preference import COLLECTION, PreferenceCreate, PreferenceRead, PreferenceUpdate
-from app.models.user import User
 from app.services import idempotency
 
 
@@ -29,19 +28,24 @@ def _read(document: dict[str, Any]) -> PreferenceRead:
     return PreferenceRead.model_validate({**document, "id": str(document["_id"])})
 
 
+def _mine(query: dict[str, Any], owner: int | None) -> dict[str, Any]:
+    """`query`, narrowed to the documents of `owner` when one is given."""
+    return query if owner is None else {**query, "user_id": owner}
+
+
 async def create_preference(
     database: MongoDatabase,
-    session: Session,
     data: PreferenceCreate,
     key: IdempotencyKey | None = None,
+    *,
+    owner: int,
 ) -> PreferenceRead:
     """Store a preference; with `key`, a retry gets the first document, not a second
     one (the key is written with the document, so both or neither are stored)."""
     collection = database[COLLECTION]
     if key is not None and (twin := await idempotency.replay_document(collection, key, data)):
         return _read(twin)
-    await ensure_exists(session, User, data.user_id, field="user_id")
-    document = to_document(data)
+    document = to_document(data, user_id=owner)
     if key is not None:
         document[idempotency.DOCUMENT_FIELD] = idempotency.stamp(key, data)
     try:
@@ -53,8 +57,11 @@ async def create_preference(
     return _read(document)
 
 
-async def get_preference(database: MongoDatabase, preference_id: str) -> PreferenceRead:
-    document = await database[COLLECTION].find_one({"_id": _object_id(preference_id)})
+async def get_preference(
+    database: MongoDatabase, preference_id: str, *, owner: int | None = None
+) -> PreferenceRead:
+    query = _mine({"_id": _object_id(preference_id)}, owner)
+    document = await database[COLLECTION].find_one(query)
     if document is None:
         raise NotFoundError(f"Preference {preference_id} not found")
     return _read(document)
@@ -65,30 +72,27 @@ async def list_preferences(
     *,
     offset: int,
     limit: int,
-    user_id: int | None = None,
+    owner: int | None = None,
 ) -> list[PreferenceRead]:
-    """A page of preferences, only those of user_id when given."""
     query: dict[str, Any] = {}
-    if user_id is not None:
-        query["user_id"] = user_id
+    query = _mine(query, owner)
     cursor = database[COLLECTION].find(query).sort("_id", 1).skip(offset).limit(limit)
     return [_read(document) async for document in cursor]
 
 
 async def update_preference(
     database: MongoDatabase,
-    session: Session,
     preference_id: str,
     data: PreferenceUpdate,
+    *,
+    owner: int | None = None,
 ) -> PreferenceRead:
     changes = data.model_dump(exclude_unset=True)
-    if changes.get("user_id") is not None:
-        await ensure_exists(session, User, changes["user_id"], field="user_id")
     if not changes:
-        return await get_preference(database, preference_id)
+        return await get_preference(database, preference_id, owner=owner)
     try:
         document = await database[COLLECTION].find_one_and_update(
-            {"_id": _object_id(preference_id)},
+            _mine({"_id": _object_id(preference_id)}, owner),
             {"$set": changes},
             return_document=ReturnDocument.AFTER,
         )
@@ -99,8 +103,10 @@ async def update_preference(
     return _read(document)
 
 
-async def delete_preference(database: MongoDatabase, preference_id: str) -> None:
-    result = await database[COLLECTION].delete_one({"_id": _object_id(preference_id)})
+async def delete_preference(
+    database: MongoDatabase, preference_id: str, *, owner: int | None = None
+) -> None:
+    result = await database[COLLECTION].delete_one(_mine({"_id": _object_id(preference_id)}, owner))
     if result.deleted_count == 0:
         raise NotFoundError(f"Preference {preference_id} not found")
 

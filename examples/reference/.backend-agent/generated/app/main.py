@@ -19,6 +19,7 @@ from app.api.openapi import App
 from app.api.router import api_router
 from app.core.config import Settings, get_settings
 from app.core.logging import configure_logging
+from app.core.rate_limits import RateLimiter
 from app.db.mongo import IndexState, build_indexes, create_client
 from app.db.postgres import Database
 
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level, settings.log_format)
     app = App(title=settings.app_name, lifespan=lifespan)
     app.state.settings = settings
+    storage = settings.rate_limit_storage_url
+    app.state.rate_limiter = RateLimiter(storage.get_secret_value() if storage else None)
     register_exception_handlers(app)
     # The last added runs first: request ids cover everything, errors of all below are JSON.
     app.add_middleware(HeadAsGetMiddleware)

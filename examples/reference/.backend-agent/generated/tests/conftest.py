@@ -1,11 +1,16 @@
 """Fixtures: the app on real databases, whose URLs come from the environment.
 
 PostgreSQL must be migrated (`alembic upgrade head`).
-Every test starts from empty tables and empty collections.
+Every test starts from empty tables and empty collections. `client` is signed in
+as an administrator, who passes every access check: the tests of what an operation does use
+it. The tests of who may do it use `anonymous` (no token), `alice` and `bob` (two accounts
+that are not administrators).
 """
 
 import os
+import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 
 import pytest
 from agents import set_tracing_disabled
@@ -21,6 +26,7 @@ from app.db.postgres import Database
 from app.main import create_app
 from app.models import load_all
 from app.services.agents import CONVERSATION_COLLECTIONS
+from tests import factories
 
 # No run of the tests sends traces (or anything else) to OpenAI.
 set_tracing_disabled(True)
@@ -35,7 +41,10 @@ def test_settings() -> Settings:
             f"{', '.join(missing)} not set: the tests need real databases (PostgreSQL migrated "
             "with `alembic upgrade head`), or run `backend-agent verify`, which provides them"
         )
-    return Settings.model_validate({"environment": "test"})
+    # A key of the test run's own: tokens signed by any other are refused.
+    return Settings.model_validate(
+        {"environment": "test", "auth_secret_key": secrets.token_urlsafe(48)}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +62,43 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
         await app.state.mongo_database[collection].delete_many({})
     for collection in CONVERSATION_COLLECTIONS:
         await app.state.mongo_database[collection].delete_many({})
+    factories.bind(app)
+    await app.state.rate_limiter.reset()
     transport = ASGITransport(app=app)
     async with AsyncClient(transport=transport, base_url="http://test") as client:
+        client.headers["Authorization"] = factories.bearer_of(
+            await factories.new_account(client, admin=True)
+        )
+        yield client
+
+
+@pytest.fixture
+async def anonymous(app: FastAPI, client: AsyncClient) -> AsyncIterator[AsyncClient]:
+    """No token: what anyone on the internet may do."""
+    async with signed_in(app, None) as anonymous:
+        yield anonymous
+
+
+@pytest.fixture
+async def alice(app: FastAPI, client: AsyncClient) -> AsyncIterator[AsyncClient]:
+    """Signed in as an account that is not an administrator."""
+    async with signed_in(app, await factories.new_account(client)) as alice:
+        yield alice
+
+
+@pytest.fixture
+async def bob(app: FastAPI, client: AsyncClient) -> AsyncIterator[AsyncClient]:
+    """Signed in as another account that is not an administrator."""
+    async with signed_in(app, await factories.new_account(client)) as bob:
+        yield bob
+
+
+@asynccontextmanager
+async def signed_in(app: FastAPI, account_id: int | None) -> AsyncIterator[AsyncClient]:
+    """A client of `app`, signed in as `account_id` (None: not signed in)."""
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        if account_id is not None:
+            client.headers["Authorization"] = factories.bearer_of(account_id)
         yield client
 
 

@@ -1,6 +1,8 @@
 """Whatever the OpenAPI schema allows a client to send, every route answers as it documents
 (status, body, headers) and never with a server error: schemathesis draws the requests, the
-app answers them on the real databases, and agents run on an offline model."""
+app answers them on the real databases, and agents run on an offline model.
+Requests carry the token of an administrator (`client`), who passes every access check,
+unless the drawn case sends its own Authorization header."""
 
 import schemathesis
 from agents.testing import ScriptedModel, assistant_message

@@ -20,15 +20,6 @@ async def test_create_preference_returns_201_and_the_stored_values(client: Async
     assert body["email_notifications"] == payload["email_notifications"]
     assert body["push_notifications"] == payload["push_notifications"]
     assert body["settings"] == payload["settings"]
-    assert body["user_id"] == payload["user_id"]
-
-
-async def test_create_preference_without_user_id_is_422_naming_it(client: AsyncClient) -> None:
-    payload = await factories.preference_payload(client)
-    del payload["user_id"]
-    response = await client.post("/preferences", json=payload)
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "user_id"]
 
 
 async def test_create_preference_with_invalid_theme_is_422(client: AsyncClient) -> None:
@@ -112,16 +103,6 @@ async def test_create_preference_refuses_settings_it_could_not_store(client: Asy
     assert response.json()["detail"][0]["loc"][:2] == ["body", "settings"]
 
 
-async def test_duplicate_user_id_is_409_naming_it(client: AsyncClient) -> None:
-    first = await factories.create_preference(client)
-    payload = await factories.preference_payload(client)
-    payload["user_id"] = first["user_id"]
-    response = await client.post("/preferences", json=payload)
-    assert response.status_code == 409
-    assert response.json()["field"] == "user_id"
-    assert "user_id" in response.json()["detail"]
-
-
 async def test_settings_refuses_operator_keys(client: AsyncClient) -> None:
     payload = await factories.preference_payload(client)
     payload["settings"] = {"$where": "sleep(1000)"}
@@ -138,14 +119,6 @@ async def test_settings_refuses_deep_nesting(client: AsyncClient) -> None:
     payload["settings"] = nested
     response = await client.post("/preferences", json=payload)
     assert response.status_code == 422
-
-
-async def test_create_preference_with_missing_user_is_409_naming_it(client: AsyncClient) -> None:
-    payload = await factories.preference_payload(client)
-    payload["user_id"] = 999_999
-    response = await client.post("/preferences", json=payload)
-    assert response.status_code == 409
-    assert response.json()["field"] == "user_id"
 
 
 async def test_read_unknown_preference_is_404(client: AsyncClient) -> None:
@@ -174,12 +147,6 @@ async def test_update_preference_changes_only_the_fields_sent(client: AsyncClien
     assert response.json() == {**created, **changes}
 
 
-async def test_update_preference_to_null_user_id_is_422(client: AsyncClient) -> None:
-    created = await factories.create_preference(client)
-    response = await client.patch(f"/preferences/{created['id']}", json={"user_id": None})
-    assert response.status_code == 422
-
-
 async def test_update_unknown_preference_is_404(client: AsyncClient) -> None:
     response = await client.patch("/preferences/0123456789abcdef01234567", json={})
     assert response.status_code == 404
@@ -201,14 +168,113 @@ async def test_list_preferences_is_paginated_in_id_order(client: AsyncClient) ->
     assert second["items"] == created[2:]
 
 
-async def test_list_preferences_filters_by_user(client: AsyncClient) -> None:
-    targets = [await factories.create_user(client) for _ in range(2)]
-    first = await factories.create_preference(client, user_id=targets[0]["id"])
-    await factories.create_preference(client, user_id=targets[1]["id"])
-    response = await client.get("/preferences", params={"user_id": first["user_id"]})
-    assert response.json()["items"] == [first]
-
-
 async def test_list_preferences_refuses_a_page_over_the_maximum(client: AsyncClient) -> None:
     response = await client.get("/preferences", params={"limit": 1000})
     assert response.status_code == 422
+
+
+async def test_create_preference_without_a_token_is_401(
+    client: AsyncClient, anonymous: AsyncClient
+) -> None:
+
+    response = await anonymous.post("/preferences", json=await factories.preference_payload(client))
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_read_preference_without_a_token_is_401(
+    client: AsyncClient, anonymous: AsyncClient
+) -> None:
+    created = await factories.create_preference(client)
+
+    response = await anonymous.get(f"/preferences/{created['id']}")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_another_accounts_preference_is_not_found(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient
+) -> None:
+    mine = await factories.create_preference(client, owner=await factories.account_id(alice))
+    assert (await alice.get(f"/preferences/{mine['id']}")).status_code == 200
+    response = await bob.get(f"/preferences/{mine['id']}")
+    assert response.status_code == 404
+
+
+async def test_list_preferences_without_a_token_is_401(
+    client: AsyncClient, anonymous: AsyncClient
+) -> None:
+
+    response = await anonymous.get("/preferences")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_list_preferences_shows_only_the_callers_own(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient
+) -> None:
+    mine = await factories.create_preference(client, owner=await factories.account_id(alice))
+    await factories.create_preference(client, owner=await factories.account_id(bob))
+    response = await alice.get("/preferences")
+    assert response.status_code == 200, response.text
+    assert [item["id"] for item in response.json()["items"]] == [mine["id"]]
+
+
+async def test_update_preference_without_a_token_is_401(
+    client: AsyncClient, anonymous: AsyncClient
+) -> None:
+    created = await factories.create_preference(client)
+
+    response = await anonymous.patch(f"/preferences/{created['id']}", json={})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_another_accounts_preference_cannot_be_changed(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient
+) -> None:
+    mine = await factories.create_preference(client, owner=await factories.account_id(alice))
+    changes = {"theme": (await factories.preference_payload(client))["theme"]}
+    response = await bob.patch(f"/preferences/{mine['id']}", json=changes)
+    assert response.status_code == 404
+    changed = await alice.patch(f"/preferences/{mine['id']}", json=changes)
+    assert changed.status_code == 200, changed.text
+    assert changed.json() | changes == changed.json()
+
+
+async def test_delete_preference_without_a_token_is_401(
+    client: AsyncClient, anonymous: AsyncClient
+) -> None:
+    created = await factories.create_preference(client)
+
+    response = await anonymous.delete(f"/preferences/{created['id']}")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_another_accounts_preference_cannot_be_deleted(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient
+) -> None:
+    mine = await factories.create_preference(client, owner=await factories.account_id(alice))
+    assert (await bob.delete(f"/preferences/{mine['id']}")).status_code == 404
+    assert (await alice.delete(f"/preferences/{mine['id']}")).status_code == 204
+
+
+async def test_a_new_preference_belongs_to_the_account_that_creates_it(
+    client: AsyncClient, alice: AsyncClient, bob: AsyncClient
+) -> None:
+    payload = await factories.preference_payload(client)
+    payload["user_id"] = await factories.account_id(bob)  # not a field clients set
+    response = await alice.post("/preferences", json=payload)
+    assert response.status_code == 201, response.text
+    assert response.json()["user_id"] == await factories.account_id(alice)
+
+
+async def test_an_account_has_one_preference_at_most(
+    client: AsyncClient, alice: AsyncClient
+) -> None:
+    first = await alice.post("/preferences", json=await factories.preference_payload(client))
+    assert first.status_code == 201, first.text
+    second = await alice.post("/preferences", json=await factories.preference_payload(client))
+    assert second.status_code == 409
+    assert second.json()["field"] == "user_id"

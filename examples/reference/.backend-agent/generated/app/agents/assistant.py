@@ -2,6 +2,9 @@
 
 Tools call the services, so the agent follows the same business rules as the API; the
 request's database handles reach them through the run context, never through globals.
+They act as the account that runs the agent, under the access rules of the routes: a tool
+sees and changes only what that account may.
+
 They answer JSON text: the SDK would hand any other value to the model as its Python repr.
 """
 
@@ -13,11 +16,12 @@ from app.models.preference import PreferenceUpdate
 from app.models.types import INT_MAX, Id
 from app.models.user import UserRead
 from app.services import preferences, users
+from app.services.access import owner_scope
 from app.services.agents import AgentDeps
 
 INSTRUCTIONS = (
-    "You are the assistant of this app's users: you answer questions about a user and their preferences, and change preferences when asked.\n"
-    "Look a user up by id with get_user, or page through list_users. A user's preferences are what list_preferences returns for their user_id.\n"
+    "You are the assistant of this app's users: you answer questions about the signed-in user's account and preferences, and change their preferences when asked.\n"
+    "list_users returns the signed-in user's own account (an administrator sees every account); get_user looks one up by id. The user's preferences are what list_preferences returns.\n"
     "Change only what you were asked to change, with update_preference, then say what you changed. If something is not found, say so plainly; never invent data."
 )
 
@@ -32,7 +36,7 @@ async def get_user(ctx: RunContextWrapper[AgentDeps], user_id: Id) -> str:
     deps = ctx.context
     try:
         async with deps.lock:
-            found = await users.get_user(deps.session, user_id)
+            found = await users.get_user(deps.session, user_id, owner=owner_scope(deps.caller))
     except DomainError as error:
         return error.message
     return to_json(UserRead.model_validate(found)).decode()
@@ -56,6 +60,7 @@ async def list_users(
             deps.session,
             offset=min(max(offset, 0), INT_MAX),
             limit=min(max(limit, 1), 50),
+            owner=owner_scope(deps.caller),
         )
     return to_json([UserRead.model_validate(item) for item in found]).decode()
 
@@ -65,14 +70,12 @@ async def list_preferences(
     ctx: RunContextWrapper[AgentDeps],
     offset: int = 0,
     limit: int = 20,
-    user_id: Id | None = None,
 ) -> str:
     """List preferences, oldest first, a page at a time.
 
     Args:
         offset: How many to skip, for the next page.
         limit: How many to return, at most 50.
-        user_id: Only those of the User with this id.
     """
     deps = ctx.context
     async with deps.lock:
@@ -80,7 +83,7 @@ async def list_preferences(
             deps.database,
             offset=min(max(offset, 0), INT_MAX),
             limit=min(max(limit, 1), 50),
-            user_id=user_id,
+            owner=owner_scope(deps.caller),
         )
     return to_json(found).decode()
 
@@ -95,7 +98,9 @@ async def get_preference(ctx: RunContextWrapper[AgentDeps], preference_id: str) 
     deps = ctx.context
     try:
         async with deps.lock:
-            found = await preferences.get_preference(deps.database, preference_id)
+            found = await preferences.get_preference(
+                deps.database, preference_id, owner=owner_scope(deps.caller)
+            )
     except DomainError as error:
         return error.message
     return to_json(found).decode()
@@ -115,7 +120,7 @@ async def update_preference(
     try:
         async with deps.lock:
             updated = await preferences.update_preference(
-                deps.database, deps.session, preference_id, changes
+                deps.database, preference_id, changes, owner=owner_scope(deps.caller)
             )
     except DomainError as error:
         return error.message

@@ -21,9 +21,12 @@ class Problem(BaseModel):
 
 DESCRIPTIONS = {
     status.HTTP_400_BAD_REQUEST: "The body could not be read (not UTF-8 JSON)",
+    status.HTTP_401_UNAUTHORIZED: "No valid credentials: sign in at POST /auth/token and send the token as Authorization: Bearer <token>",
+    status.HTTP_403_FORBIDDEN: "Signed in, but only administrators may do this",
     status.HTTP_404_NOT_FOUND: "Nothing with this id",
     status.HTTP_409_CONFLICT: "The change clashes with stored data: a unique value taken, a reference to nothing, a row still referenced",
     status.HTTP_413_CONTENT_TOO_LARGE: "The request body is larger than MAX_BODY_BYTES",
+    status.HTTP_429_TOO_MANY_REQUESTS: "Too many requests of this kind; retry after Retry-After seconds",
     status.HTTP_502_BAD_GATEWAY: "The model provider failed",
     status.HTTP_503_SERVICE_UNAVAILABLE: "A database (or the model) is unavailable; the detail says whether anything was stored. Retry after Retry-After seconds",
     status.HTTP_504_GATEWAY_TIMEOUT: "The run took longer than allowed",

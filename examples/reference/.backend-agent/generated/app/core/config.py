@@ -3,10 +3,14 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from limits import parse
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.core.logging import LogFormat
+
+MIN_SECRET_BYTES = 32
+"""HS256 keys shorter than its 256-bit output can be brute-forced from any token."""
 
 
 class PostgresSettings(BaseSettings):
@@ -59,6 +63,42 @@ class Settings(PostgresSettings):
     """Items of a conversation's history a run sees (older ones stay stored)."""
     agent_tracing: bool = False
     """Send the SDK's traces (which include prompts and answers) to OpenAI."""
+
+    auth_secret_key: SecretStr
+    """Signs access tokens (HS256): at least 32 random bytes, e.g. the output of
+    `python -c "import secrets; print(secrets.token_urlsafe(48))"`. Changing it signs
+    everyone out."""
+    auth_token_minutes: int = Field(default=30, ge=1, le=1440)
+    """How long an access token is valid; after that, sign in again."""
+    rate_limit_storage_url: SecretStr | None = None
+    """Where rate-limit counts live. Unset: in each process's memory, which is right for one
+    process; with several workers or replicas, a shared Redis, e.g. redis://host:6379/0
+    (`pip install "limits[async-redis]"`), or each counts on its own."""
+    sign_in_rate_limit: str = "10/minute"
+    """Sign-in attempts per client address, and per email."""
+    register_rate_limit: str = "20/hour"
+    """Registrations per client address."""
+    agent_rate_limit: str = "30/minute"
+    """Agent runs per account."""
+
+    @field_validator("auth_secret_key")
+    @classmethod
+    def _long_enough(cls, key: SecretStr) -> SecretStr:
+        if len(key.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"AUTH_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes; make one with "
+                'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return key
+
+    @field_validator("sign_in_rate_limit", "register_rate_limit", "agent_rate_limit")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate; write e.g. 10/minute or 100/hour") from None
+        return value
 
 
 @lru_cache

@@ -19,6 +19,10 @@ class User(UserBase, table=True):
     __tablename__ = "users"
 
     id: int | None = Field(default=None, primary_key=True)
+    password_hash: str | None = Field(default=None, max_length=255, repr=False)
+    """The password's Argon2 hash, never in an answer; None: the account cannot sign in."""
+    is_admin: bool = Field(default=False)
+    """Administrators pass every access check."""
 
 
 class UserCreate(UserBase):

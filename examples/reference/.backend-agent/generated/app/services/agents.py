@@ -32,12 +32,14 @@ from agents import (
 from agents.extensions.memory import MongoDBSession
 from agents.result import RunResultBase
 from openai import APIError, APITimeoutError, AsyncOpenAI
+from pymongo.errors import DuplicateKeyError
 
 from app.core.config import Settings
 from app.core.errors import (
     DomainError,
     LimitExceededError,
     NotConfiguredError,
+    NotFoundError,
     RefusedError,
     UpstreamError,
     UpstreamTimeoutError,
@@ -51,13 +53,17 @@ from app.models.agents import (
     AgentRunRequest,
     AgentToolCall,
 )
+from app.models.auth import Caller
 
 logger = logging.getLogger(__name__)
 
 CONVERSATIONS = "agent_conversations"
 MESSAGES = "agent_messages"
-CONVERSATION_COLLECTIONS = (CONVERSATIONS, MESSAGES)
-"""Where the SDK's `MongoDBSession` keeps conversations: one document each, and their items."""
+CONVERSATION_OWNERS = "agent_conversation_owners"
+"""Which account each conversation id belongs to: `{_id: conversation id, account_id}`."""
+CONVERSATION_COLLECTIONS = (CONVERSATIONS, MESSAGES, CONVERSATION_OWNERS)
+"""Where the SDK's `MongoDBSession` keeps conversations (one document each, and their items),
+and whose they are."""
 
 
 @dataclass
@@ -68,6 +74,8 @@ class AgentDeps:
     """The request's unit of work: what tools change commits with it, or not at all."""
     database: MongoDatabase
     """The app's MongoDB database."""
+    caller: Caller
+    """The account the run acts for: tools see and change only what it may."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Held by each tool call: the model may call tools in parallel, a session allows one
     operation at a time."""
@@ -99,16 +107,15 @@ class AgentRun:
     request: AgentRunRequest
     model: Model
     settings: Settings
-    conversation_id: str = ""
+    caller: Caller
+    conversation_id: str
+    """The caller's conversation (see `claim_conversation`)."""
     started: float = field(default_factory=time.perf_counter)
-
-    def __post_init__(self) -> None:
-        self.conversation_id = self.request.conversation_id or uuid.uuid4().hex
 
     def options(self, session: Session, database: MongoDatabase) -> dict[str, Any]:
         """The SDK's arguments: the request's handles, limits, memory and model."""
         return {
-            "context": AgentDeps(session, database),
+            "context": AgentDeps(session, database, self.caller),
             "max_turns": self.settings.agent_max_turns,
             "session": conversation(database, self.agent.name, self.conversation_id, self.settings),
             "run_config": RunConfig(
@@ -198,10 +205,34 @@ async def stream_agent(
     yield run.answer(result)
 
 
+async def claim_conversation(
+    database: MongoDatabase, conversation_id: str | None, caller: Caller
+) -> str:
+    """The id of the caller's conversation: a new one when `conversation_id` is None or not
+    used yet (it becomes the caller's); another account's is not found (an administrator may
+    continue any)."""
+    conversation_id = conversation_id or uuid.uuid4().hex
+    owners = database[CONVERSATION_OWNERS]
+    owner = await owners.find_one({"_id": conversation_id})
+    if owner is None:
+        try:
+            await owners.insert_one({"_id": conversation_id, "account_id": caller.id})
+            return conversation_id
+        except DuplicateKeyError:  # claimed by another run a moment ago
+            owner = await owners.find_one({"_id": conversation_id})
+    if owner is None or (owner["account_id"] != caller.id and not caller.is_admin):
+        raise NotFoundError(f"conversation {conversation_id} not found")
+    return conversation_id
+
+
 async def delete_conversation(
-    database: MongoDatabase, name: str, conversation_id: str, settings: Settings
+    database: MongoDatabase, name: str, conversation_id: str, settings: Settings, caller: Caller
 ) -> None:
-    """Forget a conversation of agent `name`; forgetting an unknown one is not an error."""
+    """Forget what the caller's conversation with agent `name` said (the id stays theirs);
+    an unknown conversation or another account's is not found."""
+    owner = await database[CONVERSATION_OWNERS].find_one({"_id": conversation_id})
+    if owner is None or (owner["account_id"] != caller.id and not caller.is_admin):
+        raise NotFoundError(f"conversation {conversation_id} not found")
     await conversation(database, name, conversation_id, settings).clear_session()
 
 

@@ -1,6 +1,7 @@
 """Business logic of users.
 
-The caller's unit of work commits what these functions change.
+The caller's unit of work commits what these functions change. With `owner`,
+a function sees only the rows of that account: another account's row is not found.
 """
 
 import logging
@@ -35,8 +36,11 @@ async def create_user(
     return user
 
 
-async def get_user(session: Session, user_id: int) -> User:
-    user = await session.get(User, user_id)
+async def get_user(session: Session, user_id: int, *, owner: int | None = None) -> User:
+    statement = select(User).where(col(User.id) == user_id)
+    if owner is not None:
+        statement = statement.where(col(User.id) == owner)
+    user = await session.first(statement)
     if user is None:
         raise NotFoundError(f"User {user_id} not found")
     return user
@@ -47,23 +51,34 @@ async def list_users(
     *,
     offset: int,
     limit: int,
+    owner: int | None = None,
 ) -> list[User]:
-    statement = select(User).order_by(col(User.id)).offset(offset).limit(limit)
+    """A page of users."""
+    statement = select(User)
+    if owner is not None:
+        statement = statement.where(col(User.id) == owner)
+    statement = statement.order_by(col(User.id)).offset(offset).limit(limit)
     return await session.all(statement)
 
 
-async def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
+async def update_user(
+    session: Session, user_id: int, data: UserUpdate, *, owner: int | None = None
+) -> User:
     changes = data.model_dump(exclude_unset=True)
     if not changes:
-        return await get_user(session, user_id)
-    statement = update(User).where(col(User.id) == user_id).values(changes).returning(User)
-    user = await session.first(statement)
+        return await get_user(session, user_id, owner=owner)
+    statement = update(User).where(col(User.id) == user_id)
+    if owner is not None:
+        statement = statement.where(col(User.id) == owner)
+    user = await session.first(statement.values(changes).returning(User))
     if user is None:
         raise NotFoundError(f"User {user_id} not found")
     return user
 
 
-async def delete_user(session: Session, database: MongoDatabase, user_id: int) -> None:
+async def delete_user(
+    session: Session, database: MongoDatabase, user_id: int, *, owner: int | None = None
+) -> None:
     """Delete a user and the MongoDB documents that belong to it.
 
     Order of operations:
@@ -78,7 +93,7 @@ async def delete_user(session: Session, database: MongoDatabase, user_id: int) -
     there. Either way no document is left without its row, and repeating the delete
     finishes the job, since every step is idempotent.
     """
-    await _delete_row(session, user_id)
+    await _delete_row(session, user_id, owner)
     try:
         await preferences.delete_by_user(database, user_id)
     except ConnectionFailure as error:
@@ -93,7 +108,9 @@ async def delete_user(session: Session, database: MongoDatabase, user_id: int) -
         ) from error
 
 
-async def _delete_row(session: Session, user_id: int) -> None:
+async def _delete_row(session: Session, user_id: int, owner: int | None) -> None:
     statement = delete(User).where(col(User.id) == user_id)
+    if owner is not None:
+        statement = statement.where(col(User.id) == owner)
     if await session.execute(statement) == 0:
         raise NotFoundError(f"User {user_id} not found")
