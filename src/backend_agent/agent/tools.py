@@ -100,7 +100,7 @@ def add_resource_tool(
     fields: list[str],
     ops: list[Operation] | None,
     store: Store,
-    access: list[str] | None,
+    access: list[str] | None = None,
 ) -> str:
     """Add a resource: table, schemas, service, routes, tests and an Alembic migration.
 
