@@ -1,8 +1,8 @@
 """Whatever the OpenAPI schema allows a client to send, every route answers as it documents
 (status, body, headers) and never with a server error: schemathesis draws the requests, the
 app answers them on the real databases, and agents run on an offline model.
-Requests carry the token of an administrator (`client`), who passes every access check,
-unless the drawn case sends its own Authorization header."""
+Each request is sent by an administrator (who passes every access check), by an account
+that is not one, or by nobody, unless the drawn case sends its own Authorization header."""
 
 import schemathesis
 from agents.testing import ScriptedModel, assistant_message
@@ -26,8 +26,14 @@ from app.api.deps import get_agent_model
 )
 @given(data=st.data())
 async def test_every_route_answers_as_documented(
-    app: FastAPI, client: AsyncClient, data: st.DataObject
+    app: FastAPI,
+    client: AsyncClient,
+    alice: AsyncClient,
+    anonymous: AsyncClient,
+    data: st.DataObject,
 ) -> None:
+    callers = {"administrator": client, "account": alice, "nobody": anonymous}
+    caller = callers[data.draw(st.sampled_from(sorted(callers)), label="caller")]
     model = ScriptedModel()
     model.extend([[assistant_message("Noted.")] for _ in range(10)])
     app.dependency_overrides[get_agent_model] = lambda: model
@@ -40,7 +46,7 @@ async def test_every_route_answers_as_documented(
     if isinstance(request.get("data"), bytes | str):
         request["content"] = request.pop("data")  # raw bytes are `content` to httpx
     try:
-        response = await client.request(**request)
+        response = await caller.request(**request)
     finally:
         del app.dependency_overrides[get_agent_model]
     case.validate_response(response)
