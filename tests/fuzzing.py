@@ -11,7 +11,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from backend_agent import operations
@@ -79,12 +79,10 @@ def smaller(drawn: DrawnBlueprint) -> Iterator[DrawnBlueprint]:
     """Blueprints one piece smaller than `drawn` that are still valid: an agent, a tool,
     a resource (with the refs and tools that name it) or a field fewer."""
     for name in drawn.agents:
-        yield DrawnBlueprint(drawn.resources, {k: v for k, v in drawn.agents.items() if k != name})
+        yield replace(drawn, agents={k: v for k, v in drawn.agents.items() if k != name})
         tools = drawn.agents[name]
         for tool in tools if len(tools) > 1 else []:
-            yield DrawnBlueprint(
-                drawn.resources, {**drawn.agents, name: [t for t in tools if t != tool]}
-            )
+            yield replace(drawn, agents={**drawn.agents, name: [t for t in tools if t != tool]})
     for resource in drawn.resources:
         if len(drawn.resources) > 1:
             yield _without_resource(drawn, resource.name)
@@ -105,6 +103,10 @@ def _without_resource(drawn: DrawnBlueprint, name: str) -> DrawnBlueprint:
         for agent, tools in reduced.agents.items()
     }
     reduced.agents = {agent: tools for agent, tools in agents.items() if tools}
+    if name == reduced.account:  # no accounts: every operation is public, nothing is owned
+        reduced.account = None
+        for resource in reduced.resources:
+            resource.access = {}
     return reduced
 
 

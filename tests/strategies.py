@@ -32,6 +32,12 @@ PLAIN_TYPES = (
     "list[str]",
 )
 OPERATIONS = ("create", "read", "list", "update", "delete")
+LEVELS = ("public", "authenticated", "owner", "admin")
+ACCOUNT = "Member"
+"""The account resource of a drawn blueprint with `[auth]` (no other drawn resource has this
+name)."""
+OWNER_FIELD = "owner"
+"""The ref that holds a row's owner; no drawn field or ref is named so."""
 STORES = ("postgres", "mongo")
 NOT_INDEXABLE = frozenset({"json", "list[str]", "text"})
 FEW_VALUES = frozenset({"bool", "enum"})
@@ -92,15 +98,23 @@ class DrawnResource:
     store: str
     ops: list[str]
     fields: list[str] = field(default_factory=list)
+    access: dict[str, str] = field(default_factory=dict)
+    """Level by operation; empty: the project's default."""
 
     @property
     def toml(self) -> str:
         fields = "".join(f"    {json.dumps(spec)},\n" for spec in self.fields)
+        access = ", ".join(f"{op} = {json.dumps(level)}" for op, level in self.access.items())
+        owned = "owner" in self.access.values() and any(
+            spec.startswith(f"{OWNER_FIELD}:") for spec in self.fields
+        )
         return (
             f"[resources.{self.name}]\n"
             f'store = "{self.store}"\n'
             f"ops = {json.dumps(self.ops)}\n"
-            f"fields = [\n{fields}]\n"
+            + (f"access = {{ {access} }}\n" if access else "")
+            + (f'owner = "{OWNER_FIELD}"\n' if owned else "")
+            + f"fields = [\n{fields}]\n"
         )
 
 
@@ -108,9 +122,13 @@ class DrawnResource:
 class DrawnBlueprint:
     resources: list[DrawnResource]
     agents: dict[str, list[str]]
+    account: str | None = None
+    """The account resource, when the blueprint has `[auth]`."""
 
     def toml(self, project: str = "fuzzed") -> str:
         parts = [f'[project]\nname = "{project}"\ndescription = "A drawn blueprint."\n']
+        if self.account is not None:
+            parts.append(f'[auth]\naccount = "{self.account}"\n')
         parts += [resource.toml for resource in self.resources]
         for name, tools in self.agents.items():
             parts.append(
@@ -239,11 +257,15 @@ def _span(low: str | None, high: str | None) -> tuple[float, float]:
 
 @st.composite
 def blueprints(draw: st.DrawFn, *, max_resources: int = 4) -> DrawnBlueprint:
-    """A valid blueprint: resources on both stores, refs between them, maybe agents."""
+    """A valid blueprint: resources on both stores, refs between them, maybe agents, maybe
+    accounts with an access level drawn for every operation."""
     names = draw(
         st.lists(st.sampled_from(RESOURCE_NAMES), min_size=1, max_size=max_resources, unique=True)
     )
     resources: list[DrawnResource] = []
+    account = draw(account_resource()) if draw(st.booleans()) else None
+    if account is not None:
+        resources.append(account)
     for name in names:
         store = draw(st.sampled_from(STORES))
         ops = draw(st.lists(st.sampled_from(OPERATIONS), min_size=1, unique=True))
@@ -255,11 +277,15 @@ def blueprints(draw: st.DrawFn, *, max_resources: int = 4) -> DrawnBlueprint:
         earlier = [r for r in resources if r.store == "postgres"]
         for target in draw(st.lists(st.sampled_from(earlier), max_size=2)) if earlier else []:
             resource.fields.append(draw(ref_spec(resource, target, required_ok=True)))
+        if account is not None:
+            resource.access = draw(access_levels(resource.ops, creatable_by_owner=True))
+            if "owner" in resource.access.values():
+                resource.fields.append(f"{OWNER_FIELD}:ref({ACCOUNT})")
         resources.append(resource)
     # Optional refs may point anywhere on PostgreSQL: forward, backward, at themselves.
     tables = [r for r in resources if r.store == "postgres"]
     for resource in resources:
-        if tables and draw(st.integers(0, 3)) == 0:
+        if tables and resource is not account and draw(st.integers(0, 3)) == 0:
             target = draw(st.sampled_from(tables))
             resource.fields.append(draw(ref_spec(resource, target, required_ok=False)))
     agents: dict[str, list[str]] = {}
@@ -267,7 +293,37 @@ def blueprints(draw: st.DrawFn, *, max_resources: int = 4) -> DrawnBlueprint:
         tools = [f"{r.name}.{op}" for r in resources for op in r.ops if op in TOOL_OPERATIONS]
         if tools:
             agents[agent] = draw(st.lists(st.sampled_from(tools), min_size=1, unique=True))
-    return DrawnBlueprint(resources, agents)
+    return DrawnBlueprint(resources, agents, ACCOUNT if account is not None else None)
+
+
+@st.composite
+def account_resource(draw: st.DrawFn) -> DrawnResource:
+    """The resource people register as: a required unique email, a few drawn fields, and
+    access levels (an account owns itself)."""
+    ops = draw(st.lists(st.sampled_from(OPERATIONS), min_size=1, unique=True))
+    account = DrawnResource(ACCOUNT, "postgres", sorted(ops, key=OPERATIONS.index))
+    account.fields.append("email:email:unique")
+    for field_name in draw(st.lists(st.sampled_from(FIELD_NAMES), max_size=3, unique=True)):
+        account.fields.append(draw(field_spec(field_name, draw(st.sampled_from(PLAIN_TYPES)))))
+    account.access = draw(access_levels(account.ops, creatable_by_owner=False))
+    return account
+
+
+@st.composite
+def access_levels(draw: st.DrawFn, ops: list[str], *, creatable_by_owner: bool) -> dict[str, str]:
+    """A level for some of `ops` (the others take the default). Where any operation is
+    `owner`, every account must be able to create rows it owns: create is then owner or
+    authenticated. An account is opened by registering, never created by its owner."""
+    levels = {
+        op: draw(st.sampled_from(LEVELS))
+        for op in draw(st.lists(st.sampled_from(ops), unique=True))
+    }
+    if not creatable_by_owner and levels.get("create") == "owner":
+        levels["create"] = draw(st.sampled_from(("public", "authenticated", "admin")))
+    owned = creatable_by_owner and "owner" in levels.values()
+    if owned and levels.get("create") in ("public", "admin"):
+        levels["create"] = draw(st.sampled_from(("owner", "authenticated")))
+    return {op: levels[op] for op in OPERATIONS if op in levels}
 
 
 @st.composite

@@ -227,7 +227,9 @@ SECURITY: frozenset[str] = frozenset({"fastapi.Security", "fastapi.params.Securi
 
 def _security(module: str, names: tuple[str, ...]) -> frozenset[str]:
     return frozenset(
-        qualified for name in names for qualified in (f"fastapi.security.{name}", f"{module}.{name}")
+        qualified
+        for name in names
+        for qualified in (f"fastapi.security.{name}", f"{module}.{name}")
     )
 
 

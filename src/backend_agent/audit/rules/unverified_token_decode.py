@@ -56,9 +56,7 @@ _CHECKS = {
     "verify_signature": "skips the signature check: anyone can write a token it accepts",
     "verify_exp": "skips the expiry check: a stolen token works forever",
 }
-_FIX_TITLE = (
-    "Decode with the key and `algorithms=[...]`, keeping the signature and expiry checks"
-)
+_FIX_TITLE = "Decode with the key and `algorithms=[...]`, keeping the signature and expiry checks"
 
 
 def check(module: ParsedModule) -> Iterator[Violation]:
@@ -106,7 +104,9 @@ def _problem(module: ParsedModule, function: Function | None, call: ast.Call) ->
     return None
 
 
-def _dict(module: ParsedModule, function: Function | None, node: ast.expr | None) -> ast.Dict | None:
+def _dict(
+    module: ParsedModule, function: Function | None, node: ast.expr | None
+) -> ast.Dict | None:
     """`node` as a dict display: written in place, or a name bound to one in the function
     or at module level."""
     if isinstance(node, ast.Dict) or node is None:

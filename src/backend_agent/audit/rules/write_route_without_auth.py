@@ -207,9 +207,12 @@ def _qualified(module: ParsedModule, node: ast.expr) -> str | None:
 def _declares_auth(module: ParsedModule, call: ast.Call) -> bool:
     """Whether a `dependencies=[...]` keyword of `call` holds one that reads credentials."""
     for keyword in call.keywords:
-        if keyword.arg == "dependencies" and isinstance(keyword.value, ast.List | ast.Tuple):
-            if any(_checks_marker(module, element, None, 0) for element in keyword.value.elts):
-                return True
+        if (
+            keyword.arg == "dependencies"
+            and isinstance(keyword.value, ast.List | ast.Tuple)
+            and any(_checks_marker(module, element, None, 0) for element in keyword.value.elts)
+        ):
+            return True
     return False
 
 
