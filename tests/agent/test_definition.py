@@ -64,6 +64,24 @@ def test_a_mongodb_project_is_not_described_as_postgresql() -> None:
     assert "No AI agents yet" in text
 
 
+def test_a_project_with_accounts_is_described_with_each_operations_level() -> None:
+    protected = blueprint_from_data(
+        {
+            "project": {"name": "shop"},
+            "auth": {"account": "User"},
+            "resources": {
+                "User": {"fields": ["email:email:unique"], "ops": ["read"], "access": "owner"},
+                "Tag": {"ops": ["read", "delete"], "access": {"read": "public"}},
+            },
+        }
+    )
+    text = build_instructions(protected)
+    assert "- Accounts: people register as User" in text
+    assert "operations read (public), delete (authenticated)." in text
+    assert "Change levels with `change_access`" in text
+    assert "The API has no accounts yet" in build_instructions(MIXED)
+
+
 def test_tools() -> None:
     agent = build_agent(ScriptedModel([]), EMPTY)
     tools = [
