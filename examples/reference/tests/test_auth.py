@@ -86,6 +86,7 @@ async def test_an_overlong_password_is_refused_before_it_is_hashed(
         "/auth/token", data={"username": payload["email"], "password": overlong}
     )
     assert signed_in.status_code == 422
+    assert [error["loc"] for error in signed_in.json()["detail"]] == [["body", "password"]]
 
 
 async def test_a_short_password_is_422(client: AsyncClient, anonymous: AsyncClient) -> None:

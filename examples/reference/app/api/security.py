@@ -101,9 +101,6 @@ class SignInForm(OAuth2PasswordRequestForm):
         )
 
 
-SignInFormDep = Annotated[SignInForm, Depends()]
-
-
 def client_address(request: Request) -> str:
     """Where the request comes from (behind a proxy, run uvicorn with --proxy-headers and
     --forwarded-allow-ips, or every client shares the proxy's address)."""
@@ -115,12 +112,19 @@ def rate_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
-async def limit_sign_in(request: Request, form: SignInFormDep, settings: SettingsDep) -> None:
-    """Sign-in attempts, counted per client address and per email: guessing one account's
-    password from many addresses is slowed as much as guessing many from one."""
+async def counted_sign_in(
+    request: Request, form: Annotated[SignInForm, Depends()], settings: SettingsDep
+) -> SignInForm:
+    """The sign-in form, once the attempt is counted per client address and per email:
+    guessing one account's password from many addresses is slowed as much as guessing many
+    from one. (The route takes the form from here, so a malformed one is reported once.)"""
     limiter = rate_limiter(request)
     await limiter.hit(settings.sign_in_rate_limit, "sign-in", "address", client_address(request))
     await limiter.hit(settings.sign_in_rate_limit, "sign-in", "email", form.username.lower())
+    return form
+
+
+SignInDep = Annotated[SignInForm, Depends(counted_sign_in)]
 
 
 async def limit_registration(request: Request, settings: SettingsDep) -> None:

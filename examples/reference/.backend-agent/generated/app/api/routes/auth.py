@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, status
 
 from app.api.deps import ReadSessionDep, SessionDep, SettingsDep
 from app.api.responses import errors
-from app.api.security import CallerDep, SignInFormDep, limit_registration, limit_sign_in
+from app.api.security import CallerDep, SignInDep, limit_registration
 from app.models.auth import Me, Registration, Token
 from app.models.user import UserRead
 from app.services import auth as service
@@ -31,9 +31,8 @@ async def register(data: Registration, session: SessionDep) -> UserRead:  # noqa
 @router.post(
     "/token",
     responses=errors(400, 401, 413, 429, 503),
-    dependencies=[Depends(limit_sign_in)],
 )
-async def sign_in(form: SignInFormDep, session: ReadSessionDep, settings: SettingsDep) -> Token:
+async def sign_in(form: SignInDep, session: ReadSessionDep, settings: SettingsDep) -> Token:
     """Trade an email (as `username`) and a password for an access token: the OAuth2
     password flow, so the Authorize button of /docs works."""
     return await service.sign_in(session, form.username, form.password, settings)
