@@ -18,7 +18,9 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from backend_agent import operations
 from backend_agent.serve import local_databases, watch
+from backend_agent.services import LocalPostgres
 from backend_agent.services.process import port_is_open
 
 
@@ -94,3 +96,22 @@ def test_sigterm_stops_dev_and_everything_it_started(shop_copy: Path, options: l
     dev.send_signal(signal.SIGTERM)
     dev.wait(timeout=60)
     assert sorted(set(ports)) and not any(port_is_open("127.0.0.1", p) for p in set(ports))
+
+
+def test_a_project_with_accounts_gets_a_signing_key_unless_the_user_gives_one(
+    tmp_path: Path, postgres: LocalPostgres, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without AUTH_SECRET_KEY the app refuses to start: `dev` and `demo` make one for the
+    run, shown by name only, and leave the user's own (environment or .env) alone."""
+    root = tmp_path / "accounts"
+    operations.new_project(root)
+    operations.add_auth(root)
+    monkeypatch.delenv("AUTH_SECRET_KEY", raising=False)
+    url = postgres.create_database("signing_key")
+    with local_databases(root, database="keyed", database_url=url) as environment:
+        key = environment.variables["AUTH_SECRET_KEY"]
+        assert len(key.encode()) >= 32
+        assert key not in str(environment.describe())
+    (root / ".env").write_text("AUTH_SECRET_KEY='" + "k" * 40 + "'\n")
+    with local_databases(root, database="keyed", database_url=url) as environment:
+        assert "AUTH_SECRET_KEY" not in environment.variables

@@ -1,7 +1,8 @@
 """Run a generated project on local databases: `dev` (reload while editing) and `demo`.
 
 Both start PostgreSQL and a MongoDB-compatible server (or use the URLs given), durable
-(an acknowledged write survives a crash), migrate, and run uvicorn. While the app runs, a
+(an acknowledged write survives a crash), migrate, and run uvicorn; a project with accounts
+and no AUTH_SECRET_KEY of the user's gets a random one for the run. While the app runs, a
 database that dies is said and restarted; Ctrl-C, SIGTERM and SIGHUP stop everything.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -36,7 +38,16 @@ class LocalEnvironment:
     """The servers started for this run (not the user's), watched while the app runs."""
 
     def describe(self) -> list[tuple[str, str]]:
-        return sorted(self.variables.items())
+        """The variables to show the user; a generated signing key is named, never shown."""
+        return sorted(
+            (name, RANDOM_KEY if name == SIGNING_KEY else value)
+            for name, value in self.variables.items()
+        )
+
+
+SIGNING_KEY = "AUTH_SECRET_KEY"
+"""What a project with accounts signs its tokens with; it refuses to start without one."""
+RANDOM_KEY = "(random, for this run: set it in .env to keep tokens valid across restarts)"
 
 
 @contextmanager
@@ -65,7 +76,24 @@ def local_databases(
             variables["MONGODB_URL"] = mongodb_url
             variables["MONGODB_DATABASE"] = database
         migrate(root, variables)
+        if blueprint.auth is not None and not _configured(root, SIGNING_KEY):
+            variables[SIGNING_KEY] = secrets.token_urlsafe(48)
         yield LocalEnvironment(variables, tuple(servers))
+
+
+def _configured(root: Path, name: str) -> bool:
+    """Whether the user gives `name` a value, in the environment or in the project's .env
+    (which the app reads itself)."""
+    if os.environ.get(name):
+        return True
+    dotenv = root / ".env"
+    if not dotenv.is_file():
+        return False
+    for line in dotenv.read_text(encoding="utf-8").splitlines():
+        key, equals, value = line.strip().removeprefix("export ").partition("=")
+        if equals and key.strip() == name and value.strip().strip("'\"").strip():
+            return True
+    return False
 
 
 def migrate(root: Path, variables: dict[str, str]) -> None:
