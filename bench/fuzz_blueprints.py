@@ -33,7 +33,7 @@ def draw(count: int, seed_value: int) -> list[DrawnBlueprint]:
         suppress_health_check=list(HealthCheck),
     )
     @seed(seed_value)
-    @given(blueprints())
+    @given(blueprints(accounts=None))
     def collect(blueprint: DrawnBlueprint) -> None:
         drawn.append(blueprint)
 

@@ -256,14 +256,19 @@ def _span(low: str | None, high: str | None) -> tuple[float, float]:
 
 
 @st.composite
-def blueprints(draw: st.DrawFn, *, max_resources: int = 4) -> DrawnBlueprint:
-    """A valid blueprint: resources on both stores, refs between them, maybe agents, maybe
-    accounts with an access level drawn for every operation."""
+def blueprints(
+    draw: st.DrawFn, *, max_resources: int = 4, accounts: bool | None = False
+) -> DrawnBlueprint:
+    """A valid blueprint: resources on both stores, refs between them, maybe agents; with
+    `accounts` (None: maybe), an account resource and access levels drawn per operation.
+    Without, nothing more is drawn than before accounts existed, so the suite's fixed
+    examples stay the same."""
     names = draw(
         st.lists(st.sampled_from(RESOURCE_NAMES), min_size=1, max_size=max_resources, unique=True)
     )
     resources: list[DrawnResource] = []
-    account = draw(account_resource()) if draw(st.booleans()) else None
+    with_accounts = draw(st.booleans()) if accounts is None else accounts
+    account = draw(account_resource()) if with_accounts else None
     if account is not None:
         resources.append(account)
     for name in names:

@@ -128,3 +128,12 @@ def test_a_blueprint_with_every_type_store_ref_and_tool_passes_verify(servers: S
 def test_drawn_blueprints_pass_verify(servers: Servers, drawn: DrawnBlueprint) -> None:
     verdict = check(drawn, servers, name="drawn")
     assert verdict.ok, f"{verdict.failed_step}: {verdict.output}\n{drawn.toml()}"
+
+
+@settings(max_examples=3, suppress_health_check=list(HealthCheck))
+@given(drawn=blueprints(accounts=True))
+def test_drawn_blueprints_with_accounts_pass_verify(
+    servers: Servers, drawn: DrawnBlueprint
+) -> None:
+    verdict = check(drawn, servers, name="accounts")
+    assert verdict.ok, f"{verdict.failed_step}: {verdict.output}\n{drawn.toml()}"
