@@ -133,7 +133,7 @@ class Evolving:
             f"{resource.store is Store.MONGO}, {self.stored.get(resource.name, 0)})\n"
             for resource in blueprint.resources
         )
-        result = self.run("-c", script + "\nasyncio.run(main())\n")
+        result = self.run("-c", script + "    pass\n\nasyncio.run(main())\n")
         return None if result.returncode == 0 else result.stderr[-3000:]
 
 

@@ -245,7 +245,11 @@ class ResourceContext:
 
     @property
     def model_imports(self) -> list[str]:
-        lines = set() if self.is_mongo else {"from sqlmodel import Field, SQLModel"}
+        lines = (
+            set()
+            if self.is_mongo
+            else {"from pydantic import BaseModel, ConfigDict", "from sqlmodel import Field, SQLModel"}
+        )
         for field in self.all_fields:
             lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)
         return sorted(lines)

@@ -1,6 +1,7 @@
 """User: its table and the schemas of its API."""
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field, SQLModel
 
 from app.models.types import Email, Patch, Text
@@ -36,8 +37,14 @@ class UserUpdate(SQLModel):
     email: Patch[Email] = Field(default=None, max_length=254)
 
 
-class UserRead(SQLModel):
-    """What the API returns: stored values, so input rules are not checked again."""
+class UserRead(BaseModel):
+    """What the API returns: stored values, so input rules are not checked again.
+
+    A plain Pydantic model read from the row's attributes: SQLModel's own `model_validate`
+    costs twice as much per object, which a page of 50 rows pays 50 times.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     name: str
