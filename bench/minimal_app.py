@@ -1,6 +1,6 @@
 """The hand-written ceiling: Starlette + asyncpg + AsyncMongoClient, no framework layers.
 
-Serves the same requests the benchmark sends to the generated reference backend, on the
+Serves the same requests the benchmark sends to the generated backend, on the
 same databases and with the same pool size (BENCH_POOL_SIZE), so the ratio shows what the
 generated layers cost.
 """
