@@ -49,6 +49,7 @@ def test_valid_specs_parse(spec: str, expected: dict[str, object]) -> None:
         "owner:ref(User)",
         "price:decimal:min=0.5",
         "site:url:default=https://example.com:8080/x",
+        "sort_key:str:default=name",
     ],
 )
 def test_canonical_spec_round_trips(spec: str) -> None:
@@ -91,6 +92,9 @@ def test_canonical_spec_round_trips(spec: str) -> None:
         ("price:decimal:min=478.433", "min=478.433 has more than 2 decimal places"),
         ("price:decimal:default=0.125", "default=0.125 has more than 2 decimal places"),
         ("price:decimal:max=10000000000", "does not fit a decimal field"),
+        ("token:email:default=nobody@example.com", "named like a secret"),
+        ("api_key:str:default=sk-123", "named like a secret"),
+        ("homepage:url:default=https://me:pw@example.com/", "password in a URL"),
     ],
 )
 def test_invalid_specs_name_the_problem(spec: str, message: str) -> None:

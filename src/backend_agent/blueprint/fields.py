@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from backend_agent.blueprint.names import SNAKE_NAME, check_field_name
 from backend_agent.errors import BlueprintError
+from backend_agent.secret_text import credentials, is_secret_name, names_itself
 
 
 class FieldType(StrEnum):
@@ -229,6 +230,7 @@ def _apply_modifier(
         return
     if key == "default":
         values["default"] = parse_default(str(name), field_type, value or "", values)
+        _check_not_secret(str(name), values["default"])
         return
     raise BlueprintError(
         f"field spec {spec!r}: unknown modifier {key!r}; modifiers: "
@@ -272,6 +274,21 @@ def parse_default(
     ):
         raise BlueprintError(f"field {name!r}: {field_type} fields take no default; drop it")
     raise BlueprintError(f"field {name!r}: default {value!r} is not {hint}")
+
+
+def _check_not_secret(name: str, default: object) -> None:
+    """Refuse a default the project's own auditor would report as a secret in the code
+    (BA301): a literal for a field named like a key, token or password, or a URL with a
+    password in it."""
+    if not isinstance(default, str) or not default:
+        return
+    if credentials(default) is not None:
+        raise BlueprintError(f"field {name!r}: the default holds a password in a URL; drop it")
+    if is_secret_name(name) and not names_itself(name, default):
+        raise BlueprintError(
+            f"field {name!r}: a default for a field named like a secret is a secret written "
+            "in the code; drop the default or rename the field"
+        )
 
 
 def parse_backfill(field: FieldSpec, value: str) -> object:

@@ -248,7 +248,10 @@ class ResourceContext:
         lines = (
             set()
             if self.is_mongo
-            else {"from pydantic import BaseModel, ConfigDict", "from sqlmodel import Field, SQLModel"}
+            else {
+                "from pydantic import BaseModel, ConfigDict",
+                "from sqlmodel import Field, SQLModel",
+            }
         )
         for field in self.all_fields:
             lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)

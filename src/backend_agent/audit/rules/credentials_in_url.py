@@ -30,13 +30,8 @@ import ast
 from collections.abc import Iterator
 
 from backend_agent.audit.parsed_module import ParsedModule, Violation
-from backend_agent.audit.rules._secret_patterns import (
-    assignments,
-    credentials,
-    getenv_fallback,
-    literal_default,
-    mentions_credentials,
-)
+from backend_agent.audit.rules._secret_patterns import assignments, getenv_fallback, literal_default
+from backend_agent.secret_text import credentials, mentions_credentials
 
 
 def check(module: ParsedModule) -> Iterator[Violation]:

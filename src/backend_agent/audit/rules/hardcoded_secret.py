@@ -45,13 +45,8 @@ from collections.abc import Iterator
 from backend_agent.audit.finding import Applicability, Edit, Fix
 from backend_agent.audit.knowledge import ENUM_BASES, SETTINGS_BASES
 from backend_agent.audit.parsed_module import ParsedModule, Violation
-from backend_agent.audit.rules._secret_patterns import (
-    assignments,
-    credentials,
-    is_secret_name,
-    literal_default,
-    names_itself,
-)
+from backend_agent.audit.rules._secret_patterns import assignments, literal_default
+from backend_agent.secret_text import credentials, is_secret_name, names_itself
 
 
 def check(module: ParsedModule) -> Iterator[Violation]:

@@ -38,7 +38,8 @@ from collections.abc import Iterator
 
 from backend_agent.audit.finding import Applicability, Edit, Fix
 from backend_agent.audit.parsed_module import ParsedModule, Violation
-from backend_agent.audit.rules._secret_patterns import credentials, getenv_fallback, is_secret_name
+from backend_agent.audit.rules._secret_patterns import getenv_fallback
+from backend_agent.secret_text import credentials, is_secret_name
 
 
 def check(module: ParsedModule) -> Iterator[Violation]:
