@@ -81,6 +81,7 @@ FIELD_NAMES = (
     "level",
     "starts_at",
 )
+TIMESTAMP_NAMES = frozenset({"created_at", "updated_at"})
 AGENT_NAMES = ("helper", "assistant", "support_bot", "clerk")
 
 
@@ -92,6 +93,8 @@ class DrawnResource:
     store: str
     ops: list[str]
     fields: list[str] = field(default_factory=list)
+    timestamps: bool = False
+    """`created_at`/`updated_at` kept by the server (then no field may take those names)."""
 
     @property
     def toml(self) -> str:
@@ -100,6 +103,7 @@ class DrawnResource:
             f"[resources.{self.name}]\n"
             f'store = "{self.store}"\n'
             f"ops = {json.dumps(self.ops)}\n"
+            f"timestamps = {json.dumps(self.timestamps)}\n"
             f"fields = [\n{fields}]\n"
         )
 
@@ -247,8 +251,10 @@ def blueprints(draw: st.DrawFn, *, max_resources: int = 4) -> DrawnBlueprint:
     for name in names:
         store = draw(st.sampled_from(STORES))
         ops = draw(st.lists(st.sampled_from(OPERATIONS), min_size=1, unique=True))
-        resource = DrawnResource(name, store, sorted(ops, key=OPERATIONS.index))
-        field_names = draw(st.lists(st.sampled_from(FIELD_NAMES), max_size=5, unique=True))
+        timestamps = draw(st.booleans())
+        resource = DrawnResource(name, store, sorted(ops, key=OPERATIONS.index), [], timestamps)
+        names_left = [n for n in FIELD_NAMES if not timestamps or n not in TIMESTAMP_NAMES]
+        field_names = draw(st.lists(st.sampled_from(names_left), max_size=5, unique=True))
         for field_name in field_names:
             kind = draw(st.sampled_from(PLAIN_TYPES))
             resource.fields.append(draw(field_spec(field_name, kind)))

@@ -68,6 +68,7 @@ COVERING = DrawnBlueprint(
                 # A decimal bound a float cannot hold exactly (-0.3), and a decimal default.
                 "discount:decimal:min=-0.3:max=0.7:default=0.1",
             ],
+            timestamps=True,
         ),
         DrawnResource("Catalog", "postgres", ["read", "list"], ["name:str", "folder:ref(Folder)"]),
         DrawnResource(
@@ -81,6 +82,7 @@ COVERING = DrawnBlueprint(
             "mongo",
             ["read", "list", "update", "delete"],
             [*EVERY_TYPE_OPTIONAL, "catalog:ref(Catalog)"],
+            timestamps=True,
         ),
     ],
     agents={
@@ -99,9 +101,9 @@ COVERING = DrawnBlueprint(
         ]
     },
 )
-"""Every field type and modifier kind on both stores; refs PG->PG (required, optional, to
-itself, twice to one resource), Mongo->PG, a chain through a resource without a create
-route; agents with every tool kind on both stores."""
+"""Every field type and modifier kind on both stores, with and without timestamps; refs
+PG->PG (required, optional, to itself, twice to one resource), Mongo->PG, a chain through a
+resource without a create route; agents with every tool kind on both stores."""
 
 
 @pytest.fixture(scope="module")

@@ -133,6 +133,9 @@ def add_resource(
         str | None,
         typer.Option(help="Comma-separated operations (default: create,read,list,update,delete)."),
     ] = None,
+    timestamps: Annotated[
+        bool, typer.Option(help="Keep created_at and updated_at, set by the server.")
+    ] = True,
     project: ProjectOption = Path(),
     dry_run: DryRunOption = False,
     conflicts: ConflictsOption = "stop",
@@ -152,6 +155,7 @@ def add_resource(
         list(fields or []),
         store=store.value,
         ops=operation_list,
+        timestamps=timestamps,
         dry_run=dry_run,
         conflict_mode=conflicts,
     )

@@ -143,11 +143,13 @@ def add_resource(
     *,
     store: str = "postgres",
     ops: list[str] | None = None,
+    timestamps: bool = True,
     dry_run: bool = False,
     conflict_mode: str = "stop",
 ) -> Outcome:
-    """Add a resource to the blueprint and generate its code and migration."""
-    resource = resource_from_input(name, store=store, fields=fields, ops=ops)
+    """Add a resource to the blueprint and generate its code and migration; `timestamps`:
+    the server keeps its `created_at` and `updated_at`."""
+    resource = resource_from_input(name, store=store, fields=fields, ops=ops, timestamps=timestamps)
     return _edit(
         root,
         lambda current: blueprint_document.add_resource(current, resource),

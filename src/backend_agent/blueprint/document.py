@@ -81,6 +81,7 @@ def add_resource(current: BlueprintDocument, resource: Resource) -> BlueprintDoc
     if resource.store is not Store.POSTGRES:
         table.add("store", resource.store.value)
     table.add("ops", [operation.value for operation in resource.ops])
+    table.add("timestamps", resource.timestamps)
     fields = tomlkit.array()
     fields.multiline(True)
     fields.extend(field.to_spec() for field in resource.fields)

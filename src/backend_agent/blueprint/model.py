@@ -30,6 +30,11 @@ class Operation(StrEnum):
 
 
 ALL_OPERATIONS = tuple(Operation)
+TIMESTAMP_FIELDS = (
+    FieldSpec(name="created_at", type=FieldType.DATETIME, default="now"),
+    FieldSpec(name="updated_at", type=FieldType.DATETIME, default="now"),
+)
+"""The columns `timestamps = true` adds: set by the server, never sent by a client."""
 
 
 def _parse_fields(value: object) -> object:
@@ -48,6 +53,9 @@ class Resource(BaseModel):
     store: Store = Store.POSTGRES
     ops: tuple[Operation, ...] = ALL_OPERATIONS
     fields: Annotated[tuple[FieldSpec, ...], BeforeValidator(_parse_fields)] = ()
+    timestamps: bool = False
+    """`created_at`/`updated_at` kept by the server. Off when the key is absent, so blueprints
+    written before it keep their shape; `add resource` writes it, on by default."""
 
     @property
     def snake(self) -> str:
@@ -62,6 +70,11 @@ class Resource(BaseModel):
     @property
     def refs(self) -> tuple[FieldSpec, ...]:
         return tuple(field for field in self.fields if field.type is FieldType.REF)
+
+    @property
+    def stored_fields(self) -> tuple[FieldSpec, ...]:
+        """The declared fields, then the timestamps when kept: every stored column."""
+        return self.fields + (TIMESTAMP_FIELDS if self.timestamps else ())
 
     def field(self, name: str) -> FieldSpec | None:
         return next((field for field in self.fields if field.name == name), None)
@@ -143,6 +156,12 @@ def check_blueprint(blueprint: Blueprint) -> None:
                 )
             columns.update({field.name, field.column})
             _check_ref(blueprint, resource, field)
+        for field in resource.stored_fields[len(resource.fields) :]:
+            if field.name in columns:
+                raise BlueprintError(
+                    f"resource {resource.name!r}: field {field.name!r} is kept by the server "
+                    "with timestamps = true; rename the field or set timestamps = false"
+                )
     _check_required_refs_end(blueprint)
     check_agents(blueprint)
 
@@ -237,10 +256,16 @@ def _first_problem(error: ValidationError, resources: list[Any]) -> str:
 
 
 def resource_from_input(
-    name: str, *, store: str, fields: list[str], ops: list[str] | None
+    name: str, *, store: str, fields: list[str], ops: list[str] | None, timestamps: bool = True
 ) -> Resource:
-    """A resource from command-line input, with one-line errors like backend.toml's."""
-    data: dict[str, object] = {"name": name, "store": store, "fields": fields}
+    """A resource from command-line input, with one-line errors like backend.toml's; new
+    resources keep timestamps unless asked not to."""
+    data: dict[str, object] = {
+        "name": name,
+        "store": store,
+        "fields": fields,
+        "timestamps": timestamps,
+    }
     if ops is not None:
         data["ops"] = ops
     try:

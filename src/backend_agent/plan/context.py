@@ -110,7 +110,7 @@ class ResourceContext:
     @cached_property
     def all_fields(self) -> list[PythonField]:
         """Every stored field: the table, the documents and the Read schema."""
-        return [PythonField(spec, self.r) for spec in self.r.fields]
+        return [PythonField(spec, self.r) for spec in self.r.stored_fields]
 
     @property
     def server_fields(self) -> list[PythonField]:

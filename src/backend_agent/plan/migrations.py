@@ -123,8 +123,8 @@ def _column_steps(
     before: Resource, after: Resource, old: Blueprint, new: Blueprint, backfill: dict[str, str]
 ) -> list[MigrationStep]:
     table = ResourceContext(after, new).table
-    old_fields = {f.name: PythonField(f, before) for f in before.fields}
-    new_fields = {f.name: PythonField(f, after) for f in after.fields}
+    old_fields = {f.name: PythonField(f, before) for f in before.stored_fields}
+    new_fields = {f.name: PythonField(f, after) for f in after.stored_fields}
     steps: list[MigrationStep] = []
     for name, field_after in new_fields.items():
         field_before = old_fields.get(name)
@@ -210,6 +210,11 @@ def _check_documents(old: Blueprint, new: Blueprint) -> None:
         before = old.resource(resource.name)
         if resource.store is not Store.MONGO or before is None:
             continue
+        if resource.timestamps and not before.timestamps:
+            raise BlueprintError(
+                f"{resource.name}: documents stored before timestamps were kept have none, "
+                "so they could not be read; keep timestamps = false for this resource"
+            )
         for spec in resource.fields:
             was = before.field(spec.name)
             newly_required = was is None or was.optional
