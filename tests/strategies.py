@@ -1,4 +1,5 @@
-"""Hypothesis strategies over the blueprint space: every field type and modifier, both stores,
+"""Hypothesis strategies over the blueprint space: every field type and modifier (list filters
+and sort keys too), timestamps on and off, both stores,
 refs in every direction, every ops subset, and agents with every tool kind.
 
 Drawn blueprints are valid by construction (the blueprint's own validation must accept every
@@ -34,6 +35,10 @@ PLAIN_TYPES = (
 OPERATIONS = ("create", "read", "list", "update", "delete")
 STORES = ("postgres", "mongo")
 NOT_INDEXABLE = frozenset({"json", "list[str]", "text"})
+FILTERABLE = frozenset(
+    {"str", "email", "url", "enum", "uuid", "int", "float", "decimal", "date", "datetime", "bool"}
+)
+SORTABLE = FILTERABLE
 FEW_VALUES = frozenset({"bool", "enum"})
 COLUMN_RANGE = {
     "int": (Decimal(-(2**31)), Decimal(2**31 - 1)),
@@ -181,6 +186,10 @@ def field_spec(draw: st.DrawFn, name: str, kind: str) -> str:
             modifiers.append("unique")
         elif draw(st.booleans()):
             modifiers.append("index")
+    if kind in FILTERABLE and draw(st.booleans()):
+        modifiers.append("filter")
+    if kind in SORTABLE and draw(st.booleans()):
+        modifiers.append("sort")
     low, high = draw(bounds(kind))
     if "unique" in modifiers and kind in COLUMN_RANGE:
         # A unique number needs room for the rows its tests create: widen, or drop unique.
@@ -295,4 +304,6 @@ def ref_spec(
     modifiers = ["optional"] if optional else []
     if draw(st.integers(0, 4)) == 0:
         modifiers.append("unique")
+    if draw(st.booleans()):
+        modifiers.append("sort")
     return ":".join([name, f"ref({target.name})", *draw(st.permutations(modifiers))])

@@ -3,12 +3,14 @@ query parameters (the generated projects' own tests exercise them on real databa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from backend_agent import operations
 from backend_agent.blueprint import parse_blueprint
+from backend_agent.blueprint.fields import parse_field
 from backend_agent.errors import BlueprintError
 from backend_agent.plan.migrations import schema_steps, write_migration
 
@@ -31,7 +33,9 @@ def test_a_new_resource_keeps_timestamps_the_client_cannot_write(tmp_path: Path)
     service = (root / "app/services/orders.py").read_text()
     assert 'changes["updated_at"] = utc_now()' in service
     migration = next((root / "migrations/versions").glob("*orders*.py")).read_text()
-    assert 'sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False)' in migration
+    column = '"updated_at", sa.DateTime(timezone=True), nullable=False, server_default='
+    assert column in migration
+    assert migration.count("server_default=sa.func.now()") == 2
 
 
 def test_timestamps_can_be_left_out(tmp_path: Path) -> None:
@@ -78,3 +82,80 @@ def test_a_field_named_like_a_timestamp_is_refused_while_they_are_kept() -> None
     text = '[resources.Tag]\ntimestamps = true\nfields = ["created_at:datetime"]\n'
     with pytest.raises(BlueprintError, match="kept by the server"):
         parse_blueprint(blueprint(text))
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["price:decimal:filter:sort:min=0", "status:enum(a|b):filter", "owner:ref(User):sort"],
+)
+def test_filter_and_sort_are_modifiers_written_back_as_given(spec: str) -> None:
+    assert parse_field(spec).to_spec() == spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("meta:json:filter", "filter is not supported on json"),
+        ("body:text:sort", "sort is not supported on text"),
+        ("tags:list[str]:filter", "filter is not supported on list[str]"),
+        ("owner:ref(User):filter", "already filter by a ref's id"),
+        ("price:int:filter=1", "takes no value"),
+    ],
+)
+def test_filter_and_sort_are_refused_where_no_index_serves_them(spec: str, problem: str) -> None:
+    with pytest.raises(BlueprintError, match=re.escape(problem)):
+        parse_field(spec)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        '["price:int:filter", "price_min:int:filter"]',
+        '["limit:int:filter"]',
+        '["owner:ref(Tag):optional", "owner_id:int:filter"]',
+    ],
+)
+def test_two_query_parameters_of_one_name_are_refused(fields: str) -> None:
+    text = f"[resources.Tag]\nfields = []\n[resources.Item]\nfields = {fields}\n"
+    with pytest.raises(BlueprintError, match=r"query parameter|defined twice"):
+        parse_blueprint(blueprint(text))
+
+
+def test_filters_and_sort_keys_become_documented_query_parameters(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    operations.new_project(root)
+    operations.add_resource(
+        root,
+        "Product",
+        ["name:str:sort", "price:decimal:filter:sort", "status:enum(on|off):filter"],
+    )
+    model = (root / "app/models/product.py").read_text()
+    assert 'SORT_KEYS = ["id", "name", "price", "created_at", "updated_at"]' in model
+    for parameter in ("price: list[QueryDecimal]", "price_min:", "price_max:", "status:"):
+        assert parameter in model
+    assert "created_at_min: StoredDatetime | None" in model
+    route = (root / "app/api/routes/products.py").read_text()
+    assert "query: Annotated[ProductListQuery, Query()]" in route
+    migration = next((root / "migrations/versions").glob("*products*.py")).read_text()
+    for column in ("name", "price", "status", "created_at"):
+        assert f'op.create_index(op.f("ix_products_{column}")' in migration
+    assert (root / "tests/test_products_queries.py").is_file()
+
+
+def test_a_list_without_filters_keeps_its_plain_path(tmp_path: Path) -> None:
+    """No filter and no timestamps: the list and the project stay as they were."""
+    root = tmp_path / "shop"
+    operations.new_project(root)
+    operations.add_resource(root, "Tag", ["label:str"], timestamps=False)
+    assert "ListQuery" not in (root / "app/services/tags.py").read_text()
+    assert not (root / "app/models/queries.py").exists()
+    assert not (root / "tests/test_tags_queries.py").exists()
+
+
+def test_filtering_an_existing_field_adds_its_index() -> None:
+    before = parse_blueprint(blueprint('[resources.Tag]\nfields = ["rank:int"]\n')).blueprint
+    after = parse_blueprint(blueprint('[resources.Tag]\nfields = ["rank:int:filter"]\n'))
+    migration = write_migration(schema_steps(before, after.blueprint), {})
+    assert migration is not None
+    assert 'op.create_index(op.f("ix_tags_rank"), "tags", ["rank"])' in migration.text
+    assert 'op.drop_index(op.f("ix_tags_rank"), table_name="tags")' in migration.text

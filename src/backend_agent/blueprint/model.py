@@ -15,6 +15,7 @@ from backend_agent.blueprint.names import (
     plural,
     snake_case,
 )
+from backend_agent.blueprint.queries import check_queries
 from backend_agent.errors import BlueprintError
 from backend_agent.stores import Store
 
@@ -31,10 +32,11 @@ class Operation(StrEnum):
 
 ALL_OPERATIONS = tuple(Operation)
 TIMESTAMP_FIELDS = (
-    FieldSpec(name="created_at", type=FieldType.DATETIME, default="now"),
-    FieldSpec(name="updated_at", type=FieldType.DATETIME, default="now"),
+    FieldSpec(name="created_at", type=FieldType.DATETIME, default="now", filter=True, sort=True),
+    FieldSpec(name="updated_at", type=FieldType.DATETIME, default="now", filter=True, sort=True),
 )
-"""The columns `timestamps = true` adds: set by the server, never sent by a client."""
+"""The columns `timestamps = true` adds: set by the server, never sent by a client; lists
+filter and sort by them ("newest first", "changed since")."""
 
 
 def _parse_fields(value: object) -> object:
@@ -162,6 +164,7 @@ def check_blueprint(blueprint: Blueprint) -> None:
                     f"resource {resource.name!r}: field {field.name!r} is kept by the server "
                     "with timestamps = true; rename the field or set timestamps = false"
                 )
+        check_queries(resource)
     _check_required_refs_end(blueprint)
     check_agents(blueprint)
 

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Resource, Store
+from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Operation, Resource, Store
 from backend_agent.plan.python_types import PythonField
+from backend_agent.plan.queries import ListQuery
 from backend_agent.plan.samples import invalid_example, valid_expression
 
 
@@ -112,6 +113,11 @@ class ResourceContext:
         """Every stored field: the table, the documents and the Read schema."""
         return [PythonField(spec, self.r) for spec in self.r.stored_fields]
 
+    @cached_property
+    def query(self) -> ListQuery:
+        """The filters and sort keys its list takes."""
+        return ListQuery(self.r, self.all_fields)
+
     @property
     def server_fields(self) -> list[PythonField]:
         """Fields the server sets when a row is stored (`default=now`)."""
@@ -162,7 +168,14 @@ class ResourceContext:
         lines = set() if self.is_mongo else {"from sqlmodel import Field, SQLModel"}
         for field in self.all_fields:
             lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)
+        if self.lists_by_query:
+            lines.update(self.query.imports)
         return sorted(lines)
+
+    @property
+    def lists_by_query(self) -> bool:
+        """Whether its list takes filters or sort keys (a `ListQuery` model of its own)."""
+        return self.r.has(Operation.LIST) and self.query.wanted
 
     @property
     def required(self) -> list[PythonField]:

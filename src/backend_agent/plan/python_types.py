@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from backend_agent.blueprint import FieldSpec, FieldType, Resource, Store
 from backend_agent.blueprint.fields import DECIMAL_DIGITS, DECIMAL_PLACES
+from backend_agent.blueprint.model import TIMESTAMP_FIELDS
 from backend_agent.blueprint.names import pascal_case, plural, snake_case
 
 EMAIL_MAX_LENGTH = 254
@@ -233,7 +234,15 @@ class PythonField:
             args.append("index=True")
         if spec.type in _EXPLICIT_SA_TYPES or (spec.type is FieldType.TEXT and spec.max_length):
             args.append(f"sa_type={self.column_type}")
+        if self.is_timestamp:
+            args.append('sa_column_kwargs={"server_default": sa.func.now()}')
         return args
+
+    @property
+    def is_timestamp(self) -> bool:
+        """One of the columns `timestamps = true` keeps: the database fills it too, so rows
+        written by hand (psql, a bulk load) have one."""
+        return self.resource.timestamps and self.spec in TIMESTAMP_FIELDS
 
     @property
     def sql_shape(self) -> tuple[bool, bool, bool, str | None]:
@@ -242,9 +251,10 @@ class PythonField:
 
     @property
     def indexed(self) -> bool:
-        """Whether the column gets a plain index: asked for, or a foreign key (joins and cascades
-        look rows up by it); a unique constraint already brings its own index."""
-        return (self.spec.index or self.spec.type is FieldType.REF) and not self.spec.unique
+        """Whether the column gets a plain index: asked for, filtered or sorted by, or a foreign
+        key (joins and cascades look rows up by it); a unique constraint brings its own."""
+        wanted = self.spec.index or self.spec.filter or self.spec.sort
+        return (wanted or self.spec.type is FieldType.REF) and not self.spec.unique
 
     def document_args(self) -> list[str]:
         """Arguments of `Field(...)` in a MongoDB document schema: default and constraints."""
