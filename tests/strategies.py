@@ -1,5 +1,5 @@
 """Hypothesis strategies over the blueprint space: every field type and modifier (list filters
-and sort keys too), timestamps on and off, both stores,
+sort keys and searches too), timestamps on and off, both stores,
 refs in every direction, every ops subset, and agents with every tool kind.
 
 Drawn blueprints are valid by construction (the blueprint's own validation must accept every
@@ -39,6 +39,7 @@ FILTERABLE = frozenset(
     {"str", "email", "url", "enum", "uuid", "int", "float", "decimal", "date", "datetime", "bool"}
 )
 SORTABLE = FILTERABLE
+SEARCHABLE = frozenset({"str", "text", "email", "url"})
 FEW_VALUES = frozenset({"bool", "enum"})
 COLUMN_RANGE = {
     "int": (Decimal(-(2**31)), Decimal(2**31 - 1)),
@@ -190,6 +191,8 @@ def field_spec(draw: st.DrawFn, name: str, kind: str) -> str:
         modifiers.append("filter")
     if kind in SORTABLE and draw(st.booleans()):
         modifiers.append("sort")
+    if kind in SEARCHABLE and draw(st.booleans()):
+        modifiers.append("search")
     low, high = draw(bounds(kind))
     if "unique" in modifiers and kind in COLUMN_RANGE:
         # A unique number needs room for the rows its tests create: widen, or drop unique.

@@ -18,9 +18,9 @@ from tests.fuzzing import Servers, check
 from tests.strategies import DrawnBlueprint, DrawnResource, blueprints
 
 EVERY_TYPE = [
-    "label:str:min=1:max=80",
+    "label:str:min=1:max=80:search",
     "handle:str:max=30:unique:sort",
-    "bio:text:max=500",
+    "bio:text:max=500:search",
     "visits:int:min=0:default=0:index:filter:sort",
     "ratio:float:min=0:max=1:filter:sort",
     "price:decimal:min=0:max=99999.99:filter",
@@ -37,7 +37,7 @@ EVERY_TYPE = [
 ]
 EVERY_TYPE_OPTIONAL = [
     "title:str:optional:unique",
-    "notes:text:optional",
+    "notes:text:optional:search",
     "size:int:optional:unique:min=0:filter:sort",
     "weight:float:optional:filter",
     "cost:decimal:optional:unique:sort",
@@ -45,8 +45,8 @@ EVERY_TYPE_OPTIONAL = [
     "due_on:date:optional:unique:filter",
     "due_at:datetime:optional:unique",
     "key:uuid:optional",
-    "contact:email:optional:filter",
-    "link:url:optional:unique",
+    "contact:email:optional:filter:search",
+    "link:url:optional:unique:search",
     "kind:enum(a|b):optional:index:filter:sort",
     "meta:json:optional",
     "labels:list[str]:optional",

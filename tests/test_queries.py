@@ -86,7 +86,13 @@ def test_a_field_named_like_a_timestamp_is_refused_while_they_are_kept() -> None
 
 @pytest.mark.parametrize(
     "spec",
-    ["price:decimal:filter:sort:min=0", "status:enum(a|b):filter", "owner:ref(User):sort"],
+    [
+        "price:decimal:filter:sort:min=0",
+        "status:enum(a|b):filter",
+        "owner:ref(User):sort",
+        "body:text:search",
+        "name:str:unique:filter:sort:search:max=80",
+    ],
 )
 def test_filter_and_sort_are_modifiers_written_back_as_given(spec: str) -> None:
     assert parse_field(spec).to_spec() == spec
@@ -100,6 +106,8 @@ def test_filter_and_sort_are_modifiers_written_back_as_given(spec: str) -> None:
         ("tags:list[str]:filter", "filter is not supported on list[str]"),
         ("owner:ref(User):filter", "already filter by a ref's id"),
         ("price:int:filter=1", "takes no value"),
+        ("price:int:search", "search finds text"),
+        ("meta:json:search", "search finds text"),
     ],
 )
 def test_filter_and_sort_are_refused_where_no_index_serves_them(spec: str, problem: str) -> None:
@@ -112,6 +120,7 @@ def test_filter_and_sort_are_refused_where_no_index_serves_them(spec: str, probl
     [
         '["price:int:filter", "price_min:int:filter"]',
         '["limit:int:filter"]',
+        '["name:str:search", "name_prefix:str:filter"]',
         '["owner:ref(Tag):optional", "owner_id:int:filter"]',
     ],
 )
@@ -159,3 +168,29 @@ def test_filtering_an_existing_field_adds_its_index() -> None:
     assert migration is not None
     assert 'op.create_index(op.f("ix_tags_rank"), "tags", ["rank"])' in migration.text
     assert 'op.drop_index(op.f("ix_tags_rank"), table_name="tags")' in migration.text
+
+
+def test_a_searched_field_gets_a_trigram_index_the_model_declares_too(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    operations.new_project(root)
+    operations.add_resource(root, "Article", ["title:str:search", "body:text:optional:search"])
+    migration = next((root / "migrations/versions").glob("*articles*.py")).read_text()
+    assert 'op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")' in migration
+    assert 'postgresql_ops={"body": "gin_trgm_ops"}' in migration
+    assert 'op.drop_index(op.f("ix_articles_title_trgm"), table_name="articles")' in migration
+    model = (root / "app/models/article.py").read_text()
+    assert '"ix_articles_title_trgm",' in model
+    for parameter in ("title_prefix: Text | None", "body_contains: Text | None"):
+        assert parameter in model
+    service = (root / "app/services/articles.py").read_text()
+    assert "starts_with(col(Article.title), query.title_prefix)" in service
+
+
+def test_searching_an_existing_field_adds_its_trigram_index() -> None:
+    before = parse_blueprint(blueprint('[resources.Tag]\nfields = ["label:str"]\n')).blueprint
+    after = parse_blueprint(blueprint('[resources.Tag]\nfields = ["label:str:search"]\n'))
+    migration = write_migration(schema_steps(before, after.blueprint), {})
+    assert migration is not None
+    upgrade, downgrade = migration.text.split("def downgrade")
+    assert 'op.f("ix_tags_label_trgm")' in upgrade
+    assert 'op.drop_index(op.f("ix_tags_label_trgm"), table_name="tags")' in downgrade

@@ -144,7 +144,7 @@ def add_resource(
 
     Field types: str, text, int, float, decimal, bool, date, datetime, uuid, email, url,
     enum(a|b), json, list[str], ref(Resource). Modifiers: optional, unique, index, filter,
-    sort, min=N, max=N, default=VALUE. Example: age:int:min=0:max=150:optional:filter.
+    sort, search, min=N, max=N, default=VALUE. Example: age:int:min=0:max=150:optional:filter.
     """
     from backend_agent import operations
 

@@ -68,6 +68,7 @@ RANGE = frozenset(
 )
 """Types a `filter` also bounds (`?price_min=10&price_max=20`, both inclusive)."""
 SORTABLE = EQUALITY | RANGE | {FieldType.REF}
+SEARCHABLE = frozenset({FieldType.STR, FieldType.TEXT, FieldType.EMAIL, FieldType.URL})
 DEFAULT_STR_LENGTH = 255
 DECIMAL_DIGITS = 12
 DECIMAL_PLACES = 2
@@ -92,6 +93,8 @@ class FieldSpec(BaseModel):
     range (blueprint/queries.py says which, by type)."""
     sort: bool = False
     """Lists may be ordered by this field (`?sort=-name`)."""
+    search: bool = False
+    """Lists find text in this field, ignoring case: at its start or anywhere."""
     min: Decimal | None = None
     """Lower bound: a length for str/text/json, an item count for list[str], a value for numbers."""
     max: Decimal | None = None
@@ -150,7 +153,7 @@ def _default_spelling(value: str | int | float | bool) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-FLAGS = ("optional", "unique", "index", "filter", "sort")
+FLAGS = ("optional", "unique", "index", "filter", "sort", "search")
 """Modifiers that take no value, in the order specs are written."""
 _MODIFIER = re.compile(rf"^({'|'.join(FLAGS)}|(min|max|default)=.*)$")
 _TYPE_WITH_ARGUMENT = re.compile(r"^(?P<kind>enum|ref)\((?P<argument>[^()]*)\)$")
@@ -233,7 +236,7 @@ def _apply_modifier(
             raise BlueprintError(f"field {name!r}: modifier {key!r} takes no value, write :{key}")
         if problem := query_problem(str(name), field_type, key):
             raise BlueprintError(problem)
-        if key != "optional" and field_type in NOT_INDEXABLE:
+        if key in ("unique", "index") and field_type in NOT_INDEXABLE:
             raise BlueprintError(f"field {name!r}: {key} is not supported on {field_type} fields")
         if key == "unique" and field_type in FEW_VALUES:
             raise BlueprintError(
@@ -260,18 +263,20 @@ def _apply_modifier(
         return
     raise BlueprintError(
         f"field spec {spec!r}: unknown modifier {key!r}; modifiers: "
-        "optional, unique, index, filter, sort, min=N, max=N, default=VALUE"
+        "optional, unique, index, filter, sort, search, min=N, max=N, default=VALUE"
     )
 
 
 def query_problem(name: str, field_type: FieldType, flag: str) -> str | None:
-    """Why `flag` (filter, sort) cannot be set on a field of `field_type`, or None."""
+    """Why `flag` (filter, sort, search) cannot be set on a field of `field_type`, or None."""
     if flag == "filter" and field_type is FieldType.REF:
         return f"field {name!r}: lists already filter by a ref's id; drop filter"
     if flag == "filter" and field_type not in EQUALITY | RANGE:
         return f"field {name!r}: filter is not supported on {field_type} fields"
     if flag == "sort" and field_type not in SORTABLE:
         return f"field {name!r}: sort is not supported on {field_type} fields"
+    if flag == "search" and field_type not in SEARCHABLE:
+        return f"field {name!r}: search finds text; use filter on {field_type} fields"
     return None
 
 

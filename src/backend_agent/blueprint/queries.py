@@ -1,7 +1,8 @@
 """The query parameters a resource's list takes, named from its fields' `filter` and `sort`.
 
 `?status=a&status=b` (one of these values), `?price_min=10&price_max=20` (inclusive bounds),
-`?sort=-created_at,name` (`-` for descending; ties are broken by id). Names a list already
+`?sort=-created_at,name` (`-` for descending; ties are broken by id), `?name_prefix=ab` and
+`?name_contains=ab` (text, ignoring case). Names a list already
 uses, or two fields would share, are refused when the blueprint is read.
 """
 
@@ -20,12 +21,15 @@ PAGING = ("offset", "limit", "sort")
 
 
 def filter_parameters(field: FieldSpec) -> list[tuple[str, str]]:
-    """(parameter name, kind) for a field: kind is `equal`, `min` or `max`."""
-    if not field.filter:
-        return []
-    found = [(field.column, "equal")] if field.type in EQUALITY else []
-    if field.type in RANGE:
+    """(parameter name, kind) for a field: kind is `equal`, `min`, `max`, `prefix` or
+    `contains`."""
+    found = []
+    if field.filter and field.type in EQUALITY:
+        found.append((field.column, "equal"))
+    if field.filter and field.type in RANGE:
         found += [(f"{field.column}_min", "min"), (f"{field.column}_max", "max")]
+    if field.search:
+        found += [(f"{field.column}_prefix", "prefix"), (f"{field.column}_contains", "contains")]
     return found
 
 
@@ -42,7 +46,7 @@ def check_queries(resource: Resource) -> None:
         for name, _ in filter_parameters(field):
             if name in taken:
                 raise BlueprintError(
-                    f"resource {resource.name!r}: filter on {field.name!r} takes the query "
+                    f"resource {resource.name!r}: {field.name!r} takes the query "
                     f"parameter {name!r}, already used by {taken[name]}; rename a field"
                 )
-            taken[name] = f"the filter on {field.name}"
+            taken[name] = f"the field {field.name}"

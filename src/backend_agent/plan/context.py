@@ -170,6 +170,8 @@ class ResourceContext:
             lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)
         if self.lists_by_query:
             lines.update(self.query.imports)
+        if self.query.trigram_fields and not self.is_mongo:
+            lines.add("import sqlalchemy as sa")
         return sorted(lines)
 
     @property

@@ -245,9 +245,11 @@ class PythonField:
         return self.resource.timestamps and self.spec in TIMESTAMP_FIELDS
 
     @property
-    def sql_shape(self) -> tuple[bool, bool, bool, str | None]:
-        """What the database enforces besides the type: null, unique, index, foreign key."""
-        return (self.spec.optional, self.spec.unique, self.indexed, self.spec.ref)
+    def sql_shape(self) -> tuple[bool, bool, bool, bool, str | None]:
+        """What the database enforces or keeps besides the type: null, unique, index, trigram
+        index, foreign key."""
+        spec = self.spec
+        return (spec.optional, spec.unique, self.indexed, spec.search, spec.ref)
 
     @property
     def indexed(self) -> bool:

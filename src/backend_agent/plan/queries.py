@@ -39,7 +39,11 @@ _DESCRIPTIONS = {
     "bool": "Only those whose {label} is this value",
     "min": "Only those whose {label} is at least this (inclusive)",
     "max": "Only those whose {label} is at most this (inclusive)",
+    "prefix": "Only those whose {label} starts with this text, ignoring case",
+    "contains": "Only those whose {label} contains this text, ignoring case",
 }
+SEARCH_MAX_LENGTH = 255
+"""The longest text a search takes."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class QueryParameter:
 
     @property
     def value_type(self) -> str:
+        if self.kind in ("prefix", "contains"):
+            return "Text"
         return self.field.enum_class or _QUERY_TYPES[self.field.spec.type]
 
     @property
@@ -68,11 +74,15 @@ class QueryParameter:
         kind = "bool" if self.field.spec.type is FieldType.BOOL else self.kind
         description = _DESCRIPTIONS[kind].format(label=f"`{self.field.name}`")
         cap = ", max_length=MAX_VALUES" if self.annotation.startswith("list[") else ""
+        if self.kind in ("prefix", "contains"):
+            cap = f", max_length={SEARCH_MAX_LENGTH}"
         return f'default=None{cap}, description="{description}."'
 
     @property
     def bad(self) -> str:
         """A value the parameter must refuse with 422 (Python expression)."""
+        if self.kind in ("prefix", "contains"):
+            return '"\\x00"'
         return {
             FieldType.STR: '"\\x00"',
             FieldType.EMAIL: '"not-an-email"',
@@ -146,6 +156,16 @@ class ListQuery:
     def wanted(self) -> bool:
         """Whether the list takes anything besides paging (and its refs)."""
         return bool(self.parameters) or len(self.sort_keys) > 1
+
+    @property
+    def searched(self) -> list[FilteredField]:
+        """The filtered fields that take text searches."""
+        return [found for found in self.filtered if "prefix" in found.names]
+
+    @property
+    def trigram_fields(self) -> list[PythonField]:
+        """Fields whose contains search a trigram index serves."""
+        return [field for field in self.fields if field.spec.search]
 
     @property
     def stored_keys(self) -> dict[str, str]:
