@@ -194,3 +194,21 @@ def test_searching_an_existing_field_adds_its_trigram_index() -> None:
     upgrade, downgrade = migration.text.split("def downgrade")
     assert 'op.f("ix_tags_label_trgm")' in upgrade
     assert 'op.drop_index(op.f("ix_tags_label_trgm"), table_name="tags")' in downgrade
+
+
+def test_lists_with_queries_page_by_cursor_over_keys_that_are_never_empty(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "shop"
+    operations.new_project(root)
+    operations.add_resource(root, "Product", ["name:str:sort", "rank:int:optional:sort"])
+    model = (root / "app/models/product.py").read_text()
+    assert '"name": TypeAdapter(str),' in model
+    assert '"created_at": TypeAdapter(AwareDatetime),' in model
+    assert '"rank"' not in model.split("CURSOR_TYPES")[1].split('"""')[0]
+    route = (root / "app/api/routes/products.py").read_text()
+    assert "-> KeysetPage[ProductRead]:" in route
+    service = (root / "app/services/products.py").read_text()
+    assert "statement = statement.where(_after(query.sort, query.cursor))" in service
+    fuzz = (root / "tests/test_api_fuzz.py").read_text()
+    assert "excluded_checks=[positive_data_acceptance] if opaque else []" in fuzz

@@ -16,7 +16,7 @@ from backend_agent.errors import BlueprintError
 if TYPE_CHECKING:
     from backend_agent.blueprint.model import Resource
 
-PAGING = ("offset", "limit", "sort")
+PAGING = ("offset", "limit", "sort", "cursor")
 """Parameters every list takes."""
 
 

@@ -23,6 +23,20 @@ _QUERY_TYPES = {
     FieldType.URL: "HttpUrlStr",
     FieldType.STR: "Text",
 }
+_CURSOR_TYPES = {
+    FieldType.STR: "str",
+    FieldType.EMAIL: "str",
+    FieldType.URL: "str",
+    FieldType.INT: "int",
+    FieldType.REF: "int",
+    FieldType.FLOAT: "float",
+    FieldType.DECIMAL: "Decimal",
+    FieldType.BOOL: "bool",
+    FieldType.DATE: "date",
+    FieldType.DATETIME: "AwareDatetime",
+    FieldType.UUID: "UUID",
+}
+"""How a cursor's values are read back, by the type of their sort key."""
 _IMPORTS = {
     "QueryInt": "from app.models.queries import QueryInt",
     "QueryFloat": "from app.models.queries import QueryFloat",
@@ -158,6 +172,22 @@ class ListQuery:
         return bool(self.parameters) or len(self.sort_keys) > 1
 
     @property
+    def cursor_types(self) -> dict[str, str]:
+        """The sort keys a cursor may page by (those never empty) and the type its values
+        are read as: a cursor compares them with the stored values."""
+        types = {"id": "DocumentId" if self.resource.store is Store.MONGO else "int"}
+        for field in self.fields:
+            if field.name in self.sort_keys and not field.spec.optional:
+                types[field.name] = field.enum_class or _CURSOR_TYPES[field.spec.type]
+        return types
+
+    @property
+    def cursor_sorts(self) -> list[str]:
+        """Sorts the generated tests page through by cursor: by id both ways, and each other
+        key a cursor pages by, newest or largest first."""
+        return ["id", "-id", *(f"-{key}" for key in self.cursor_types if key != "id")]
+
+    @property
     def searched(self) -> list[FilteredField]:
         """The filtered fields that take text searches."""
         return [found for found in self.filtered if "prefix" in found.names]
@@ -176,10 +206,12 @@ class ListQuery:
     @property
     def imports(self) -> list[str]:
         found = {
-            "from app.models.queries import sort_pattern",
-            "from pydantic import StringConstraints",
-            "from typing import Annotated",
+            "from app.models.queries import CURSOR_MAX_LENGTH, cursor_values, sort_pattern",
+            "from pydantic import StringConstraints, TypeAdapter, ValidationInfo, field_validator",
+            "from typing import Annotated, Any",
         }
+        if self.resource.store is Store.MONGO:
+            found.add("from app.models.queries import DocumentId")
         for parameter in self.parameters:
             found.update(parameter.imports)
         return sorted(found)

@@ -1,8 +1,9 @@
 """Conditions list filters share, as SQLModel expressions whose values are bound."""
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy import and_, or_
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -34,3 +35,14 @@ def starts_with(column: Mapped[str | None], text: str) -> ColumnElement[bool]:
 def contains(column: Mapped[str | None], text: str) -> ColumnElement[bool]:
     """Values that contain `text`, ignoring case (a trigram index serves it)."""
     return column.ilike(f"%{escape_like(text)}%", escape=LIKE_ESCAPE)
+
+
+def after(keys: Sequence[tuple[Mapped[Any], bool]], values: Sequence[object]) -> ColumnElement[bool]:
+    """Rows after the one whose sort keys have `values`, in the order of `keys` (column,
+    descending): keyset pagination, which reads no skipped rows (keys are never NULL)."""
+    (column, descending), value = keys[-1], values[-1]
+    condition: ColumnElement[bool] = column < value if descending else column > value
+    for (column, descending), value in zip(keys[-2::-1], values[-2::-1], strict=True):
+        beyond = column < value if descending else column > value
+        condition = or_(beyond, and_(column == value, condition))
+    return condition

@@ -5,12 +5,17 @@ int here) and keep the bounds the columns have: a value no column could hold is 
 a database error.
 """
 
+import base64
+import binascii
+import json
 import re
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AllowInfNan, BeforeValidator, Field, WithJsonSchema
+from pydantic import AllowInfNan, BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic import WithJsonSchema
 
 from app.models.types import INT_MAX, INT_MIN
 
@@ -35,6 +40,11 @@ MAX_VALUES = 100
 """The most values one filter takes (`?status=a&status=b...`)."""
 SORT_CACHE = 128
 """Distinct `sort` values whose parsed form is kept."""
+CURSOR_MAX_LENGTH = 2048
+DOCUMENT_ID_PATTERN = "^[0-9a-f]{24}$"
+
+DocumentId = Annotated[str, Field(pattern=DOCUMENT_ID_PATTERN)]
+"""A MongoDB ObjectId as its hex, in a cursor."""
 
 SortKey = tuple[str, bool]
 """A key to order by, and whether descending."""
@@ -57,3 +67,42 @@ def sort_keys(value: str) -> tuple[SortKey, ...]:
         found.setdefault(name, part.startswith("-"))
     found.setdefault("id", False)
     return tuple(found.items())
+
+
+def encode_cursor(sort: str, values: Sequence[object]) -> str:
+    """An opaque cursor: the sort it pages through and the last item's values of its keys."""
+    text = json.dumps([sort, list(values)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def cursor_values(
+    cursor: str, sort: str, types: Mapping[str, TypeAdapter[Any]]
+) -> tuple[object, ...]:
+    """The values a cursor holds, typed like the keys of `sort` (`types`: the keys a cursor
+    may page by); raises ValueError for a cursor this API did not hand out for `sort`."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        given_sort, values = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError):
+        raise ValueError("not a cursor this API handed out") from None
+    keys = [name for name, _ in sort_keys(sort)]
+    if given_sort != sort or not isinstance(values, list) or len(values) != len(keys):
+        raise ValueError("this cursor pages through another sort; send the same sort")
+    if any(name not in types for name in keys):
+        raise ValueError("a cursor pages only by keys that are never empty; use offset")
+    try:
+        return tuple(types[name].validate_python(value) for name, value in zip(keys, values, strict=True))
+    except ValidationError:
+        raise ValueError("not a cursor this API handed out") from None
+
+
+def next_cursor(
+    items: Sequence[BaseModel], sort: str, limit: int, types: Mapping[str, TypeAdapter[Any]]
+) -> str | None:
+    """The cursor of the page after a full one, None after the last page (or for a sort
+    with keys that may be empty)."""
+    keys = [name for name, _ in sort_keys(sort)]
+    if len(items) < limit or not items or any(name not in types for name in keys):
+        return None
+    last = items[-1].model_dump(mode="json", include=set(keys))
+    return encode_cursor(sort, [last[name] for name in keys])
