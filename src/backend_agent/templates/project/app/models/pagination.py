@@ -16,11 +16,3 @@ class Page(BaseModel, Generic[ItemT]):
     items: list[ItemT]
     offset: int
     limit: int
-
-
-class KeysetPage(Page[ItemT], Generic[ItemT]):
-    """A page that also says where the next one starts: pass `next_cursor` as `cursor` (it is
-    None after the last page). Unlike a growing offset, a cursor costs the same on every
-    page and skips or repeats nothing when rows are added or removed meanwhile."""
-
-    next_cursor: str | None

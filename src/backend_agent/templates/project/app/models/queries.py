@@ -12,10 +12,12 @@ import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic
 
 from pydantic import AllowInfNan, BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
 from pydantic import WithJsonSchema
+
+from app.models.pagination import ItemT, Page
 
 from app.models.types import INT_MAX, INT_MIN
 
@@ -67,6 +69,14 @@ def sort_keys(value: str) -> tuple[SortKey, ...]:
         found.setdefault(name, part.startswith("-"))
     found.setdefault("id", False)
     return tuple(found.items())
+
+
+class KeysetPage(Page[ItemT], Generic[ItemT]):
+    """A page that also says where the next one starts: pass `next_cursor` as `cursor` (it is
+    None after the last page). Unlike a growing offset, a cursor costs the same on every
+    page and skips or repeats nothing when rows are added or removed meanwhile."""
+
+    next_cursor: str | None
 
 
 def encode_cursor(sort: str, values: Sequence[object]) -> str:
