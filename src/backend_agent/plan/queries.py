@@ -172,6 +172,24 @@ class ListQuery:
         return bool(self.parameters) or len(self.sort_keys) > 1
 
     @property
+    def index_checks(self) -> list[tuple[str, str, bool]]:
+        """(column, index, whether by trigram) for each filtered, sorted or searched column
+        of a table: the generated tests ask the planner to use them."""
+        if self.resource.store is Store.MONGO:
+            return []
+        table = self.resource.plural
+        checks = [
+            (field.name, f"ix_{table}_{field.name}", False)
+            for field in self.fields
+            if (field.spec.filter or field.spec.sort) and field.indexed
+        ]
+        return checks + [
+            (field.name, f"ix_{table}_{field.name}_trgm", True)
+            for field in self.fields
+            if field.spec.search
+        ]
+
+    @property
     def cursor_types(self) -> dict[str, str]:
         """The sort keys a cursor may page by (those never empty) and the type its values
         are read as: a cursor compares them with the stored values."""
