@@ -42,6 +42,8 @@ MAX_VALUES = 100
 """The most values one filter takes (`?status=a&status=b...`)."""
 SORT_CACHE = 128
 """Distinct `sort` values whose parsed form is kept."""
+SHAPE_CACHE = 256
+"""Distinct list statements (which filters, which sort) kept built."""
 CURSOR_MAX_LENGTH = 2048
 DOCUMENT_ID_PATTERN = "^[0-9a-f]{24}$"
 
