@@ -142,7 +142,7 @@ def test_filters_and_sort_keys_become_documented_query_parameters(tmp_path: Path
     assert 'SORT_KEYS = ["id", "name", "price", "created_at", "updated_at"]' in model
     for parameter in ("price: list[QueryDecimal]", "price_min:", "price_max:", "status:"):
         assert parameter in model
-    assert "created_at_min: StoredDatetime | None" in model
+    assert "created_at_min: QueryDatetime | None" in model
     route = (root / "app/api/routes/products.py").read_text()
     assert "query: Annotated[ProductListQuery, Query()]" in route
     migration = next((root / "migrations/versions").glob("*products*.py")).read_text()

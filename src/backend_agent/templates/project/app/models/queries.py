@@ -1,8 +1,9 @@
 """What list queries take: value types for query strings, and the `sort` parameter.
 
-Query strings are text, so these types parse what the body types take strictly (`"5"` is an
-int here) and keep the bounds the columns have: a value no column could hold is a 422, not
-a database error.
+Query strings are text, so these types read each value in the one spelling the OpenAPI
+type has (`5` for an integer, not `5.0` or ` 5`; `true`, not `yes`; ISO dates, not
+timestamps) and keep the bounds the columns have: a value no column could hold is a 422,
+not a database error.
 """
 
 import base64
@@ -19,10 +20,42 @@ from pydantic import WithJsonSchema
 
 from app.models.pagination import ItemT, Page
 
-from app.models.types import INT_MAX, INT_MIN
+from datetime import date
+from uuid import UUID
 
-QueryInt = Annotated[int, Field(ge=INT_MIN, le=INT_MAX)]
-QueryFloat = Annotated[float, AllowInfNan(False)]
+from app.models.types import INT_MAX, INT_MIN, StoredDatetime
+
+
+def _spelled(pattern: str, kind: str) -> BeforeValidator:
+    """A check that a query value is written as `pattern` says (what the OpenAPI type means)."""
+    compiled = re.compile(pattern)
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and not compiled.fullmatch(value):
+            raise ValueError(f"write {kind}")
+        return value
+
+    return BeforeValidator(check)
+
+
+QueryInt = Annotated[
+    int, _spelled(r"-?[0-9]{1,10}", "a whole number"), Field(ge=INT_MIN, le=INT_MAX)
+]
+QueryFloat = Annotated[
+    float,
+    _spelled(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?", "a number"),
+    AllowInfNan(False),
+]
+QueryBool = Annotated[bool, _spelled("true|false", "true or false")]
+QueryDate = Annotated[date, _spelled(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date, e.g. 2024-01-31")]
+QueryDatetime = Annotated[
+    StoredDatetime,
+    _spelled(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt].+", "a time with its zone, e.g. 2024-01-31T12:00:00Z"),
+]
+QueryUuid = Annotated[
+    UUID,
+    _spelled(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", "a UUID"),
+]
 DECIMAL_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
 """What NUMERIC(12, 2) holds, written out: up to ten digits, two after the point."""
 
