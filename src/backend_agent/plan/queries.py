@@ -141,6 +141,11 @@ class ListQuery:
         ]
 
     @property
+    def list_parameters(self) -> list[str]:
+        """The parameters that take several values (repeated in the query string)."""
+        return [p.name for p in self.parameters if p.annotation.startswith("list[")]
+
+    @property
     def sort_keys(self) -> list[str]:
         return sort_keys(self.resource)
 
