@@ -28,6 +28,7 @@ from pymongo import AsyncMongoClient
 
 from backend_agent import operations
 from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Resource, Store, load_blueprint
+from backend_agent.blueprint.fields import SEARCHABLE, SORTABLE
 from backend_agent.errors import BackendAgentError
 from backend_agent.plan.samples import valid_expression
 from tests.strategies import FIELD_NAMES, OPERATIONS, PLAIN_TYPES, RESOURCE_NAMES, field_spec
@@ -100,7 +101,7 @@ class Evolving:
                 if resource.store is Store.POSTGRES:
                     row = {
                         spec.column: _column_value(await _row_value(connection, spec, self.counter))
-                        for spec in resource.fields
+                        for spec in resource.stored_fields
                     }
                     columns = ", ".join(f'"{name}"' for name in row)
                     places = ", ".join(f"${i}" for i in range(1, len(row) + 1))
@@ -116,7 +117,7 @@ class Evolving:
                         spec.column: _document_value(
                             await _row_value(connection, spec, self.counter)
                         )
-                        for spec in resource.fields
+                        for spec in resource.stored_fields
                     }
                     await client[self.mongodb_database][_table(resource)].insert_one(document)
                 self.stored[resource.name] = self.stored.get(resource.name, 0) + 1
@@ -337,7 +338,7 @@ def _parse(spec: str) -> FieldSpec:
 @st.composite
 def _add_field(draw: st.DrawFn, blueprint: Blueprint) -> Step:
     resource = draw(st.sampled_from(blueprint.resources))
-    taken = {f.name for f in resource.fields} | {f.column for f in resource.fields}
+    taken = {f.name for f in resource.stored_fields} | {f.column for f in resource.fields}
     spec, backfill = draw(_new_spec(resource.store, taken, existing_rows=True))
     return (
         f"add field {resource.name} {spec}" + (f" --backfill {backfill[0]}" if backfill else ""),
@@ -350,8 +351,9 @@ def _add_resource(draw: st.DrawFn, blueprint: Blueprint) -> Step:
     taken = {r.name for r in blueprint.resources}
     name = draw(st.sampled_from([n for n in RESOURCE_NAMES if n not in taken] or ["Spare"]))
     store = draw(st.sampled_from([Store.POSTGRES, Store.MONGO]))
+    timestamps = draw(st.booleans())
     fields: list[str] = []
-    names: set[str] = set()
+    names: set[str] = {"created_at", "updated_at"} if timestamps else set()
     for _ in range(draw(st.integers(0, 3))):
         spec, _ = draw(_new_spec(store, names, existing_rows=False))
         names.add(spec.split(":")[0])
@@ -363,8 +365,11 @@ def _add_resource(draw: st.DrawFn, blueprint: Blueprint) -> Step:
         fields.append(f"ref_{target.snake}:ref({target.name}){optional}")
     ops = ["create", "read", "list", "update", "delete"]
     return (
-        f"add resource {name} {' '.join(fields)} --store {store.value}",
-        lambda root: operations.add_resource(root, name, fields, store=store.value, ops=ops),
+        f"add resource {name} {' '.join(fields)} --store {store.value}"
+        + ("" if timestamps else " --no-timestamps"),
+        lambda root: operations.add_resource(
+            root, name, fields, store=store.value, ops=ops, timestamps=timestamps
+        ),
     )
 
 
@@ -389,6 +394,10 @@ def _edit_and_apply(draw: st.DrawFn, blueprint: Blueprint) -> Step:
         edits["drop unique"] = spec.model_copy(update={"unique": False})
     if spec.type not in (FieldType.JSON, FieldType.LIST_STR, FieldType.TEXT):
         edits["toggle index"] = spec.model_copy(update={"index": not spec.index})
+    if spec.type in SORTABLE:
+        edits["toggle sort"] = spec.model_copy(update={"sort": not spec.sort})
+    if spec.type in SEARCHABLE:
+        edits["toggle search"] = spec.model_copy(update={"search": not spec.search})
     if spec.type is FieldType.STR and spec.max is not None:
         edits["widen"] = spec.model_copy(update={"max": spec.max + 50})
     if not edits:

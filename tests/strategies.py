@@ -1,4 +1,5 @@
-"""Hypothesis strategies over the blueprint space: every field type and modifier, both stores,
+"""Hypothesis strategies over the blueprint space: every field type and modifier (list filters
+sort keys and searches too), timestamps on and off, both stores,
 refs in every direction, every ops subset, and agents with every tool kind.
 
 Drawn blueprints are valid by construction (the blueprint's own validation must accept every
@@ -40,6 +41,11 @@ OWNER_FIELD = "owner"
 """The ref that holds a row's owner; no drawn field or ref is named so."""
 STORES = ("postgres", "mongo")
 NOT_INDEXABLE = frozenset({"json", "list[str]", "text"})
+FILTERABLE = frozenset(
+    {"str", "email", "url", "enum", "uuid", "int", "float", "decimal", "date", "datetime", "bool"}
+)
+SORTABLE = FILTERABLE
+SEARCHABLE = frozenset({"str", "text", "email", "url"})
 FEW_VALUES = frozenset({"bool", "enum"})
 COLUMN_RANGE = {
     "int": (Decimal(-(2**31)), Decimal(2**31 - 1)),
@@ -87,6 +93,7 @@ FIELD_NAMES = (
     "level",
     "starts_at",
 )
+TIMESTAMP_NAMES = frozenset({"created_at", "updated_at"})
 AGENT_NAMES = ("helper", "assistant", "support_bot", "clerk")
 
 
@@ -100,6 +107,8 @@ class DrawnResource:
     fields: list[str] = field(default_factory=list)
     access: dict[str, str] = field(default_factory=dict)
     """Level by operation; empty: the project's default."""
+    timestamps: bool = False
+    """`created_at`/`updated_at` kept by the server (then no field may take those names)."""
 
     @property
     def toml(self) -> str:
@@ -114,6 +123,7 @@ class DrawnResource:
             f"ops = {json.dumps(self.ops)}\n"
             + (f"access = {{ {access} }}\n" if access else "")
             + (f'owner = "{OWNER_FIELD}"\n' if owned else "")
+            + f"timestamps = {json.dumps(self.timestamps)}\n"
             + f"fields = [\n{fields}]\n"
         )
 
@@ -195,6 +205,12 @@ def field_spec(draw: st.DrawFn, name: str, kind: str) -> str:
             modifiers.append("unique")
         elif draw(st.booleans()):
             modifiers.append("index")
+    if kind in FILTERABLE and draw(st.booleans()):
+        modifiers.append("filter")
+    if kind in SORTABLE and draw(st.booleans()):
+        modifiers.append("sort")
+    if kind in SEARCHABLE and draw(st.booleans()):
+        modifiers.append("search")
     low, high = draw(bounds(kind))
     if "unique" in modifiers and kind in COLUMN_RANGE:
         # A unique number needs room for the rows its tests create: widen, or drop unique.
@@ -276,8 +292,10 @@ def blueprints(
     for name in names:
         store = draw(st.sampled_from(STORES))
         ops = draw(st.lists(st.sampled_from(OPERATIONS), min_size=1, unique=True))
-        resource = DrawnResource(name, store, sorted(ops, key=OPERATIONS.index))
-        field_names = draw(st.lists(st.sampled_from(FIELD_NAMES), max_size=5, unique=True))
+        timestamps = draw(st.booleans())
+        resource = DrawnResource(name, store, sorted(ops, key=OPERATIONS.index), [], timestamps)
+        names_left = [n for n in FIELD_NAMES if not timestamps or n not in TIMESTAMP_NAMES]
+        field_names = draw(st.lists(st.sampled_from(names_left), max_size=5, unique=True))
         for field_name in field_names:
             kind = draw(st.sampled_from(PLAIN_TYPES))
             resource.fields.append(draw(field_spec(field_name, kind)))
@@ -352,4 +370,6 @@ def ref_spec(
     modifiers = ["optional"] if optional else []
     if draw(st.integers(0, 4)) == 0:
         modifiers.append("unique")
+    if draw(st.booleans()):
+        modifiers.append("sort")
     return ":".join([name, f"ref({target.name})", *draw(st.permutations(modifiers))])

@@ -18,36 +18,36 @@ from tests.fuzzing import Servers, check
 from tests.strategies import DrawnBlueprint, DrawnResource, blueprints
 
 EVERY_TYPE = [
-    "label:str:min=1:max=80",
-    "handle:str:max=30:unique",
-    "bio:text:max=500",
-    "visits:int:min=0:default=0:index",
-    "ratio:float:min=0:max=1",
-    "price:decimal:min=0:max=99999.99",
-    "active:bool:default=true",
-    "born_on:date",
-    "seen_at:datetime:index",
+    "label:str:min=1:max=80:search",
+    "handle:str:max=30:unique:sort",
+    "bio:text:max=500:search",
+    "visits:int:min=0:default=0:index:filter:sort",
+    "ratio:float:min=0:max=1:filter:sort",
+    "price:decimal:min=0:max=99999.99:filter",
+    "active:bool:default=true:filter",
+    "born_on:date:filter:sort",
+    "seen_at:datetime:index:filter:sort",
     "created_at:datetime:default=now",
-    "token:uuid:unique",
-    "email:email:unique",
-    "homepage:url",
-    "status:enum(draft|open|closed):default=draft",
+    "token:uuid:unique:filter",
+    "email:email:unique:filter:sort",
+    "homepage:url:filter",
+    "status:enum(draft|open|closed):default=draft:filter:sort",
     "extra:json",
     "tags:list[str]:min=1:max=5",
 ]
 EVERY_TYPE_OPTIONAL = [
     "title:str:optional:unique",
-    "notes:text:optional",
-    "size:int:optional:unique:min=0",
-    "weight:float:optional",
-    "cost:decimal:optional:unique",
+    "notes:text:optional:search",
+    "size:int:optional:unique:min=0:filter:sort",
+    "weight:float:optional:filter",
+    "cost:decimal:optional:unique:sort",
     "shared:bool:optional",
-    "due_on:date:optional:unique",
+    "due_on:date:optional:unique:filter",
     "due_at:datetime:optional:unique",
     "key:uuid:optional",
-    "contact:email:optional",
-    "link:url:optional:unique",
-    "kind:enum(a|b):optional:index",
+    "contact:email:optional:filter:search",
+    "link:url:optional:unique:search",
+    "kind:enum(a|b):optional:index:filter:sort",
     "meta:json:optional",
     "labels:list[str]:optional",
 ]
@@ -68,6 +68,7 @@ COVERING = DrawnBlueprint(
                 # A decimal bound a float cannot hold exactly (-0.3), and a decimal default.
                 "discount:decimal:min=-0.3:max=0.7:default=0.1",
             ],
+            timestamps=True,
         ),
         DrawnResource("Catalog", "postgres", ["read", "list"], ["name:str", "folder:ref(Folder)"]),
         DrawnResource(
@@ -81,6 +82,7 @@ COVERING = DrawnBlueprint(
             "mongo",
             ["read", "list", "update", "delete"],
             [*EVERY_TYPE_OPTIONAL, "catalog:ref(Catalog)"],
+            timestamps=True,
         ),
     ],
     agents={
@@ -99,9 +101,9 @@ COVERING = DrawnBlueprint(
         ]
     },
 )
-"""Every field type and modifier kind on both stores; refs PG->PG (required, optional, to
-itself, twice to one resource), Mongo->PG, a chain through a resource without a create
-route; agents with every tool kind on both stores."""
+"""Every field type and modifier kind on both stores, with and without timestamps; refs
+PG->PG (required, optional, to itself, twice to one resource), Mongo->PG, a chain through a
+resource without a create route; agents with every tool kind on both stores."""
 
 
 @pytest.fixture(scope="module")

@@ -143,6 +143,9 @@ def add_resource(
         typer.Option(help="Comma-separated operations (default: create,read,list,update,delete)."),
     ] = None,
     access: AccessOption = None,
+    timestamps: Annotated[
+        bool, typer.Option(help="Keep created_at and updated_at, set by the server.")
+    ] = True,
     project: ProjectOption = Path(),
     dry_run: DryRunOption = False,
     conflicts: ConflictsOption = "stop",
@@ -150,8 +153,8 @@ def add_resource(
     """Add a resource: table/collection, schemas, service, routes, tests and migration.
 
     Field types: str, text, int, float, decimal, bool, date, datetime, uuid, email, url,
-    enum(a|b), json, list[str], ref(Resource). Modifiers: optional, unique, index, min=N,
-    max=N, default=VALUE. Example: age:int:min=0:max=150:optional.
+    enum(a|b), json, list[str], ref(Resource). Modifiers: optional, unique, index, filter,
+    sort, search, min=N, max=N, default=VALUE. Example: age:int:min=0:max=150:optional:filter.
     """
     from backend_agent import operations
 
@@ -163,6 +166,7 @@ def add_resource(
         store=store.value,
         ops=operation_list,
         access=access,
+        timestamps=timestamps,
         dry_run=dry_run,
         conflict_mode=conflicts,
     )

@@ -145,6 +145,7 @@ def add_resource(
     store: str = "postgres",
     ops: list[str] | None = None,
     access: list[str] | None = None,
+    timestamps: bool = True,
     dry_run: bool = False,
     conflict_mode: str = "stop",
 ) -> Outcome:
@@ -152,9 +153,12 @@ def add_resource(
 
     `access` holds levels as the command line takes them: `["owner", "read=public"]`; owner
     access adds an `owner:ref(Account)` field when the resource has no ref to the account.
+    `timestamps`: the server keeps its `created_at` and `updated_at`.
     """
     rules = access_from_input(access) if access else None
-    resource = resource_from_input(name, store=store, fields=fields, ops=ops, access=rules)
+    resource = resource_from_input(
+        name, store=store, fields=fields, ops=ops, access=rules, timestamps=timestamps
+    )
     return _edit(
         root,
         lambda current: blueprint_document.add_resource(

@@ -97,6 +97,7 @@ def _resource_item(resource: Resource) -> Table:
         table.add("access", _access_item(resource.access))
     if resource.owner is not None:
         table.add("owner", resource.owner)
+    table.add("timestamps", resource.timestamps)
     fields = tomlkit.array()
     fields.multiline(True)
     fields.extend(field.to_spec() for field in resource.fields)

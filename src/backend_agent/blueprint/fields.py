@@ -50,6 +50,26 @@ SIZED = frozenset({FieldType.STR, FieldType.TEXT, FieldType.LIST_STR, FieldType.
 NOT_INDEXABLE = frozenset({FieldType.JSON, FieldType.LIST_STR, FieldType.TEXT})
 FEW_VALUES = frozenset({FieldType.BOOL, FieldType.ENUM})
 """Types with a handful of values: unique on them would cap the table at a row per value."""
+EQUALITY = frozenset(
+    {
+        FieldType.STR,
+        FieldType.EMAIL,
+        FieldType.URL,
+        FieldType.ENUM,
+        FieldType.UUID,
+        FieldType.INT,
+        FieldType.DECIMAL,
+        FieldType.DATE,
+        FieldType.BOOL,
+    }
+)
+"""Types a `filter` compares for equality (`?status=a&status=b`: one of these values)."""
+RANGE = frozenset(
+    {FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL, FieldType.DATE, FieldType.DATETIME}
+)
+"""Types a `filter` also bounds (`?price_min=10&price_max=20`, both inclusive)."""
+SORTABLE = EQUALITY | RANGE | {FieldType.REF}
+SEARCHABLE = frozenset({FieldType.STR, FieldType.TEXT, FieldType.EMAIL, FieldType.URL})
 DEFAULT_STR_LENGTH = 255
 DECIMAL_DIGITS = 12
 DECIMAL_PLACES = 2
@@ -69,6 +89,13 @@ class FieldSpec(BaseModel):
     """Absent values are allowed (stored as NULL / missing)."""
     unique: bool = False
     index: bool = False
+    filter: bool = False
+    """Lists take this field as a query parameter: equal to one of some values, or within a
+    range (blueprint/queries.py says which, by type)."""
+    sort: bool = False
+    """Lists may be ordered by this field (`?sort=-name`)."""
+    search: bool = False
+    """Lists find text in this field, ignoring case: at its start or anywhere."""
     min: Decimal | None = None
     """Lower bound: a length for str/text/json, an item count for list[str], a value for numbers."""
     max: Decimal | None = None
@@ -100,7 +127,7 @@ class FieldSpec(BaseModel):
     def to_spec(self) -> str:
         """The canonical spec string, as written into backend.toml."""
         parts = [self.name, _type_spelling(self)]
-        parts += [flag for flag in ("optional", "unique", "index") if getattr(self, flag)]
+        parts += [flag for flag in FLAGS if getattr(self, flag)]
         parts += [
             f"{bound}={_number(value)}"
             for bound in ("min", "max")
@@ -127,7 +154,9 @@ def _default_spelling(value: str | int | float | bool) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-_MODIFIER = re.compile(r"^(optional|unique|index|(min|max|default)=.*)$")
+FLAGS = ("optional", "unique", "index", "filter", "sort", "search")
+"""Modifiers that take no value, in the order specs are written."""
+_MODIFIER = re.compile(rf"^({'|'.join(FLAGS)}|(min|max|default)=.*)$")
 _TYPE_WITH_ARGUMENT = re.compile(r"^(?P<kind>enum|ref)\((?P<argument>[^()]*)\)$")
 
 
@@ -203,10 +232,12 @@ def _apply_modifier(
     values: dict[str, object], field_type: FieldType, key: str, value: str | None, spec: str
 ) -> None:
     name = values["name"]
-    if key in ("optional", "unique", "index"):
+    if key in FLAGS:
         if value is not None:
             raise BlueprintError(f"field {name!r}: modifier {key!r} takes no value, write :{key}")
-        if key != "optional" and field_type in NOT_INDEXABLE:
+        if problem := query_problem(str(name), field_type, key):
+            raise BlueprintError(problem)
+        if key in ("unique", "index") and field_type in NOT_INDEXABLE:
             raise BlueprintError(f"field {name!r}: {key} is not supported on {field_type} fields")
         if key == "unique" and field_type in FEW_VALUES:
             raise BlueprintError(
@@ -234,8 +265,21 @@ def _apply_modifier(
         return
     raise BlueprintError(
         f"field spec {spec!r}: unknown modifier {key!r}; modifiers: "
-        "optional, unique, index, min=N, max=N, default=VALUE"
+        "optional, unique, index, filter, sort, search, min=N, max=N, default=VALUE"
     )
+
+
+def query_problem(name: str, field_type: FieldType, flag: str) -> str | None:
+    """Why `flag` (filter, sort, search) cannot be set on a field of `field_type`, or None."""
+    if flag == "filter" and field_type is FieldType.REF:
+        return f"field {name!r}: lists already filter by a ref's id; drop filter"
+    if flag == "filter" and field_type not in EQUALITY | RANGE:
+        return f"field {name!r}: filter is not supported on {field_type} fields"
+    if flag == "sort" and field_type not in SORTABLE:
+        return f"field {name!r}: sort is not supported on {field_type} fields"
+    if flag == "search" and field_type not in SEARCHABLE:
+        return f"field {name!r}: search finds text; use filter on {field_type} fields"
+    return None
 
 
 def parse_default(

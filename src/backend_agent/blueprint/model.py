@@ -24,6 +24,7 @@ from backend_agent.blueprint.names import (
     plural,
     snake_case,
 )
+from backend_agent.blueprint.queries import check_queries
 from backend_agent.errors import BlueprintError
 from backend_agent.stores import Store
 
@@ -39,6 +40,12 @@ class Operation(StrEnum):
 
 
 ALL_OPERATIONS = tuple(Operation)
+TIMESTAMP_FIELDS = (
+    FieldSpec(name="created_at", type=FieldType.DATETIME, default="now", filter=True, sort=True),
+    FieldSpec(name="updated_at", type=FieldType.DATETIME, default="now", filter=True, sort=True),
+)
+"""The columns `timestamps = true` adds: set by the server, never sent by a client; lists
+filter and sort by them ("newest first", "changed since")."""
 
 
 def _parse_fields(value: object) -> object:
@@ -62,6 +69,9 @@ class Resource(BaseModel):
     default, see `Blueprint.access`."""
     owner: str | None = None
     """The ref field holding a row's owner, when several refer to the account."""
+    timestamps: bool = False
+    """`created_at`/`updated_at` kept by the server. Off when the key is absent, so blueprints
+    written before it keep their shape; `add resource` writes it, on by default."""
 
     @property
     def snake(self) -> str:
@@ -76,6 +86,11 @@ class Resource(BaseModel):
     @property
     def refs(self) -> tuple[FieldSpec, ...]:
         return tuple(field for field in self.fields if field.type is FieldType.REF)
+
+    @property
+    def stored_fields(self) -> tuple[FieldSpec, ...]:
+        """The declared fields, then the timestamps when kept: every stored column."""
+        return self.fields + (TIMESTAMP_FIELDS if self.timestamps else ())
 
     def field(self, name: str) -> FieldSpec | None:
         return next((field for field in self.fields if field.name == name), None)
@@ -152,9 +167,9 @@ class Blueprint(BaseModel):
         return owner_ref(resource, self.auth.account)
 
     def stored_fields(self, resource: Resource) -> tuple[FieldSpec, ...]:
-        """Every column of the resource: its fields, and the account's password hash and
-        admin flag when it is the account."""
-        return resource.fields + (ACCOUNT_COLUMNS if self.is_account(resource) else ())
+        """Every column of the resource: its own (fields and timestamps), and the account's
+        password hash and admin flag when it is the account."""
+        return resource.stored_fields + (ACCOUNT_COLUMNS if self.is_account(resource) else ())
 
     @property
     def needs_mongo(self) -> bool:
@@ -190,6 +205,13 @@ def check_blueprint(blueprint: Blueprint) -> None:
                 )
             columns.update({field.name, field.column})
             _check_ref(blueprint, resource, field)
+        for field in resource.stored_fields[len(resource.fields) :]:
+            if field.name in columns:
+                raise BlueprintError(
+                    f"resource {resource.name!r}: field {field.name!r} is kept by the server "
+                    "with timestamps = true; rename the field or set timestamps = false"
+                )
+        check_queries(resource)
     _check_required_refs_end(blueprint)
     check_agents(blueprint)
     check_access(blueprint)
@@ -291,9 +313,16 @@ def resource_from_input(
     fields: list[str],
     ops: list[str] | None,
     access: AccessRules | None = None,
+    timestamps: bool = True,
 ) -> Resource:
-    """A resource from command-line input, with one-line errors like backend.toml's."""
-    data: dict[str, object] = {"name": name, "store": store, "fields": fields}
+    """A resource from command-line input, with one-line errors like backend.toml's; new
+    resources keep timestamps unless asked not to."""
+    data: dict[str, object] = {
+        "name": name,
+        "store": store,
+        "fields": fields,
+        "timestamps": timestamps,
+    }
     if ops is not None:
         data["ops"] = ops
     if access is not None:

@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Resource, Store
+from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Operation, Resource, Store
 from backend_agent.blueprint.access import Access
 from backend_agent.plan.python_types import PythonField
+from backend_agent.plan.queries import ListQuery
 from backend_agent.plan.samples import example_value, invalid_example, valid_expression
 
 _GUARDS = {Access.AUTHENTICATED: "Depends(get_caller)", Access.ADMIN: "Depends(get_admin)"}
@@ -191,12 +192,17 @@ class ResourceContext:
     def all_fields(self) -> list[PythonField]:
         """Every stored field: the table, the documents and the Read schema."""
         owner = self.blueprint.owner_field(self.r)
-        return [PythonField(spec, self.r, owner=spec == owner) for spec in self.r.fields]
+        return [PythonField(spec, self.r, owner=spec == owner) for spec in self.r.stored_fields]
 
     @property
     def stored_refs(self) -> list[PythonField]:
         """Every ref, the owner's included: documents are deleted with the row they refer to."""
         return [field for field in self.all_fields if field.spec.type is FieldType.REF]
+
+    @cached_property
+    def query(self) -> ListQuery:
+        """The filters and sort keys its list takes."""
+        return ListQuery(self.r, self.all_fields)
 
     @property
     def server_fields(self) -> list[PythonField]:
@@ -255,7 +261,16 @@ class ResourceContext:
         )
         for field in self.all_fields:
             lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)
+        if self.lists_by_query:
+            lines.update(self.query.imports)
+        if self.query.trigram_fields and not self.is_mongo:
+            lines.add("import sqlalchemy as sa")
         return sorted(lines)
+
+    @property
+    def lists_by_query(self) -> bool:
+        """Whether its list takes filters or sort keys (a `ListQuery` model of its own)."""
+        return self.r.has(Operation.LIST) and self.query.wanted
 
     @property
     def required(self) -> list[PythonField]:

@@ -35,6 +35,8 @@ AUTH_ONLY = frozenset(
         "tests/test_auth.py.jinja",
     }
 )
+QUERIES_ONLY = frozenset({"app/models/queries.py"})
+TABLE_QUERIES_ONLY = frozenset({"app/db/filters.py"})
 UNIT_OF_WORK_TEST = "tests/test_unit_of_work.py.jinja"
 AGENTS_ROUTES = "agents"
 AUTH_ROUTES = "auth"
@@ -64,6 +66,12 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
         if relative in AGENTS_ONLY and not agents:
             continue
         if relative in AUTH_ONLY and account is None:
+            continue
+        if relative in QUERIES_ONLY and not any(c.lists_by_query for c in contexts):
+            continue
+        if relative in TABLE_QUERIES_ONLY and not any(
+            c.lists_by_query and not c.is_mongo for c in contexts
+        ):
             continue
         if relative == UNIT_OF_WORK_TEST and common["unit_of_work"] is None:
             continue
@@ -131,12 +139,16 @@ def resource_files(context: ResourceContext) -> dict[str, str]:
         "update_field": context.update_field,
         "referrers": context.referrers,
     }
-    return {
+    generated = {
         f"app/models/{resource.snake}.py": render(f"{folder}/model.py.jinja", **values),
         f"app/services/{resource.plural}.py": render(f"{folder}/service.py.jinja", **values),
         f"app/api/routes/{resource.plural}.py": render("resource/routes.py.jinja", **values),
         f"tests/test_{resource.plural}.py": render("resource/test.py.jinja", **values),
     }
+    if context.lists_by_query:
+        tests = render("resource/test_queries.py.jinja", **values)
+        generated[f"tests/test_{resource.plural}_queries.py"] = tests
+    return generated
 
 
 def _walk(folder: Traversable, prefix: str) -> list[tuple[str, Traversable]]:

@@ -210,6 +210,11 @@ def _check_documents(old: Blueprint, new: Blueprint) -> None:
         before = old.resource(resource.name)
         if resource.store is not Store.MONGO or before is None:
             continue
+        if resource.timestamps and not before.timestamps:
+            raise BlueprintError(
+                f"{resource.name}: documents stored before timestamps were kept have none, "
+                "so they could not be read; keep timestamps = false for this resource"
+            )
         for spec in resource.fields:
             was = before.field(spec.name)
             newly_required = was is None or was.optional

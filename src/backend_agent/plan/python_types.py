@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from backend_agent.blueprint import FieldSpec, FieldType, Resource, Store
 from backend_agent.blueprint.fields import DECIMAL_DIGITS, DECIMAL_PLACES
+from backend_agent.blueprint.model import TIMESTAMP_FIELDS
 from backend_agent.blueprint.names import pascal_case, plural, snake_case
 
 EMAIL_MAX_LENGTH = 254
@@ -138,8 +139,9 @@ class PythonField:
 
     @property
     def server_value(self) -> str:
-        """What a new row gets, as an expression of the service that stores it."""
-        return "owner" if self.owner else "utc_now()"
+        """What a new row gets, as an expression of the service that stores it (`now`: the
+        one instant every time field of the row is given)."""
+        return "owner" if self.owner else "now"
 
     @property
     def enum_class(self) -> str | None:
@@ -241,18 +243,29 @@ class PythonField:
             args.append("index=True")
         if spec.type in _EXPLICIT_SA_TYPES or (spec.type is FieldType.TEXT and spec.max_length):
             args.append(f"sa_type={self.column_type}")
+        if self.is_timestamp:
+            args.append('sa_column_kwargs={"server_default": sa.func.now()}')
         return args
 
     @property
-    def sql_shape(self) -> tuple[bool, bool, bool, str | None]:
-        """What the database enforces besides the type: null, unique, index, foreign key."""
-        return (self.spec.optional, self.spec.unique, self.indexed, self.spec.ref)
+    def is_timestamp(self) -> bool:
+        """One of the columns `timestamps = true` keeps: the database fills it too, so rows
+        written by hand (psql, a bulk load) have one."""
+        return self.resource.timestamps and self.spec in TIMESTAMP_FIELDS
+
+    @property
+    def sql_shape(self) -> tuple[bool, bool, bool, bool, str | None]:
+        """What the database enforces or keeps besides the type: null, unique, index, trigram
+        index, foreign key."""
+        spec = self.spec
+        return (spec.optional, spec.unique, self.indexed, spec.search, spec.ref)
 
     @property
     def indexed(self) -> bool:
-        """Whether the column gets a plain index: asked for, or a foreign key (joins and cascades
-        look rows up by it); a unique constraint already brings its own index."""
-        return (self.spec.index or self.spec.type is FieldType.REF) and not self.spec.unique
+        """Whether the column gets a plain index: asked for, filtered or sorted by, or a foreign
+        key (joins and cascades look rows up by it); a unique constraint brings its own."""
+        wanted = self.spec.index or self.spec.filter or self.spec.sort
+        return (wanted or self.spec.type is FieldType.REF) and not self.spec.unique
 
     def document_args(self) -> list[str]:
         """Arguments of `Field(...)` in a MongoDB document schema: default and constraints."""
