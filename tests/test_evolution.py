@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -222,6 +223,13 @@ def test_a_required_field_without_default_is_refused(shop_copy: Path) -> None:
             'is not a list[str] value; write e.g. ["a", "b"] (JSON)',
         ),
         (
+            lambda p: operations.add_field(
+                p, "User", ["seen_at:datetime"], backfill=["seen_at=2024-01-31T12:30:00"]
+            ),
+            BlueprintError,
+            "write e.g. 2024-01-31T12:30:00Z (with its time zone) or now",
+        ),
+        (
             lambda p: operations.add_field(p, "User", ["age2:int:min=0"], backfill=["age2=-1"]),
             BlueprintError,
             "outside the field's bounds",
@@ -306,3 +314,18 @@ def test_a_new_required_document_field_needs_a_default(tmp_path: Path) -> None:
     operations.new_project(project, blueprint=COMMITTED / "backend.toml")
     with pytest.raises(BlueprintError, match="documents stored before it have no value"):
         operations.add_field(project, "Preference", ["timezone:str"])
+
+
+def test_a_datetime_backfill_fills_the_rows_stored_before(
+    shop_copy: Path, postgres: LocalPostgres
+) -> None:
+    url = postgres.create_database("datetime_backfill")
+    assert alembic(shop_copy, url, "upgrade", "head").returncode == 0
+    query(url, "INSERT INTO users (name, email, status) VALUES ('Ann', 'a@example.com', 'active')")
+    operations.add_field(
+        shop_copy, "User", ["seen_at:datetime"], backfill=["seen_at=2024-01-31T12:30:00+02:00"]
+    )
+    upgrade = alembic(shop_copy, url, "upgrade", "head")
+    assert upgrade.returncode == 0, upgrade.stderr
+    [row] = query(url, "SELECT seen_at FROM users")
+    assert row["seen_at"] == datetime(2024, 1, 31, 10, 30, tzinfo=UTC)

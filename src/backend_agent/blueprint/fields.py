@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from uuid import UUID
@@ -343,6 +343,11 @@ def parse_backfill(field: FieldSpec, value: str) -> object:
         match field.type:
             case FieldType.DATE:
                 return date.fromisoformat(value)
+            case FieldType.DATETIME if value != "now":
+                moment = datetime.fromisoformat(value)
+                if moment.tzinfo is None:
+                    raise ValueError(value)
+                return moment
             case FieldType.UUID:
                 return UUID(value)
             case FieldType.REF:
@@ -364,6 +369,7 @@ def parse_backfill(field: FieldSpec, value: str) -> object:
     except ValueError:
         examples = {
             FieldType.DATE: "2024-01-31",
+            FieldType.DATETIME: "2024-01-31T12:30:00Z (with its time zone) or now",
             FieldType.UUID: "00000000-0000-4000-8000-000000000000",
             FieldType.REF: "an existing id, e.g. 1",
             FieldType.LIST_STR: '["a", "b"] (JSON)',

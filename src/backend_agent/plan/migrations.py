@@ -198,7 +198,7 @@ def _sql_value(field: PythonField, value: object) -> str:
     """A backfill value as the migration writes it: typed where the driver needs the type."""
     if field.spec.type in (FieldType.LIST_STR, FieldType.JSON):
         return f"sa.literal({value!r}, {field.column_type})"
-    if field.spec.type in (FieldType.DATE, FieldType.UUID):
+    if field.spec.type in (FieldType.DATE, FieldType.DATETIME, FieldType.UUID):
         return f"sa.cast(sa.literal({str(value)!r}), {field.column_type})"
     return repr(value)
 
