@@ -3,17 +3,23 @@ with every field type. Whatever a client sends, the answer is the one the OpenAP
 promises (status, body, headers), a valid request is accepted, an invalid one refused with
 a 4xx, and nothing is a server error.
 
-The agent routes are checked apart: without a configured model they answer 503, as they
-document, so only the server-error check is left out for them.
+The reference backend has accounts: schemathesis signs in as an administrator, who passes
+every access check (the projects' own schemathesis tests also send requests as an ordinary
+account and as nobody). The agent routes are checked apart: without a configured model they
+answer 503, as they document, so only the server-error check is left out for them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
 
+import asyncpg
+import httpx
 import pytest
 
 from backend_agent import operations
@@ -24,6 +30,11 @@ from tests.test_blueprint_fuzz import COVERING
 from tests.test_reference import COMMITTED
 
 MINIMUM_CASES = 1000
+REPLAYS = "ensure_resource_availability"
+"""Left out: a create retried with an Idempotency-Key answers what the first create answered,
+as the header's specification says, even when that resource was deleted since; this check
+reads the replayed id's 404 as a create that was lost. Creates that are committed before
+their answer are tested apart (the projects' unit-of-work tests)."""
 
 
 CONFIG = '[parameters]\n"query.cursor" = ""\n'
@@ -50,6 +61,27 @@ def schemathesis(url: str, folder: Path, *options: str) -> int:
     return int(cases.group(1)) if cases else 0
 
 
+def sign_in_as_admin(url: str, database_url: str) -> list[str]:
+    """Register an account of the reference backend, make it an administrator in PostgreSQL
+    and sign it in; schemathesis's options that send its token."""
+    password = secrets.token_urlsafe(16)
+    email = "fuzz-admin@example.com"
+    account = {"name": "Fuzz admin", "email": email, "password": password}
+    assert httpx.post(f"{url}/auth/register", json=account).status_code == 201
+
+    async def promote() -> None:
+        connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+        try:
+            await connection.execute("UPDATE users SET is_admin = true WHERE email = $1", email)
+        finally:
+            await connection.close()
+
+    asyncio.run(promote())
+    answer = httpx.post(f"{url}/auth/token", data={"username": email, "password": password})
+    assert answer.status_code == 200, answer.text
+    return ["--header", f"Authorization: Bearer {answer.json()['access_token']}"]
+
+
 @pytest.fixture(params=["reference", "every field type"])
 def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     root = tmp_path / "app"
@@ -71,14 +103,20 @@ def test_every_check_passes_on_a_thousand_cases_and_more(
             "MONGODB_URL": mongo.url(),
             "MONGODB_DATABASE": "fuzz",
             "LOG_LEVEL": "ERROR",
+            "AUTH_SECRET_KEY": secrets.token_urlsafe(48),
         }
         migrate(project, env)
         with running_app(project, env) as url:
+            accounts = (project / "app/api/routes/auth.py").exists()
+            signed_in = sign_in_as_admin(url, env["DATABASE_URL"]) if accounts else []
             cases = schemathesis(
                 url,
                 tmp_path,
+                *signed_in,
                 "--checks",
                 "all",
+                "--exclude-checks",
+                REPLAYS,
                 "--max-examples",
                 "60",
                 "--exclude-path-regex",
@@ -89,6 +127,7 @@ def test_every_check_passes_on_a_thousand_cases_and_more(
                 schemathesis(
                     url,
                     tmp_path,
+                    *signed_in,
                     "--checks",
                     "all",
                     "--exclude-checks",
