@@ -11,8 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import tomlkit
 
-from backend_agent import operations
+from backend_agent import operations, reference
 
 SHOP_RESOURCES: list[tuple[str, list[str]]] = [
     (
@@ -124,3 +125,15 @@ def running_app(root: Path, env: dict[str, str], *, wait_for: str = "ready") -> 
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def reference_without_accounts(folder: Path) -> Path:
+    """The reference backend's blueprint without its accounts (`[auth]`, access levels),
+    written into `folder`: for tests of the data path, whose requests sign in as nobody."""
+    document = tomlkit.parse(reference.BLUEPRINT.read_text(encoding="utf-8"))
+    del document["auth"]
+    for table in document["resources"].values():
+        table.pop("access", None)
+    path = folder / "public.toml"
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return path

@@ -293,7 +293,9 @@ def blueprints(
         store = draw(st.sampled_from(STORES))
         ops = draw(st.lists(st.sampled_from(OPERATIONS), min_size=1, unique=True))
         timestamps = draw(st.booleans())
-        resource = DrawnResource(name, store, sorted(ops, key=OPERATIONS.index), [], timestamps)
+        resource = DrawnResource(
+            name, store, sorted(ops, key=OPERATIONS.index), [], timestamps=timestamps
+        )
         names_left = [n for n in FIELD_NAMES if not timestamps or n not in TIMESTAMP_NAMES]
         field_names = draw(st.lists(st.sampled_from(names_left), max_size=5, unique=True))
         for field_name in field_names:

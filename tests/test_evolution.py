@@ -281,11 +281,10 @@ def test_documents_stored_before_a_change_still_read_and_old_indexes_go(
     index the model no longer declares is dropped at start-up."""
     from backend_agent.serve import migrate
     from backend_agent.services import local_mongo
-    from tests.helpers import running_app
-    from tests.test_reference import COMMITTED
+    from tests.helpers import reference_without_accounts, running_app
 
     project = tmp_path / "reference"
-    operations.new_project(project, blueprint=COMMITTED / "backend.toml")
+    operations.new_project(project, blueprint=reference_without_accounts(tmp_path))
     with local_mongo() as mongo:
         env = {
             "DATABASE_URL": postgres.create_database("documents"),

@@ -1,4 +1,5 @@
-"""The generated reference backend under stress, run as a real server on real databases.
+"""The generated reference backend under stress, run as a real server on real databases
+(without its accounts: these requests test the data path, and sign in as nobody).
 
 Concurrent duplicates, databases that go away and come back, a failure between the two
 writes of one request, and hostile input: the app answers 4xx/503, never 500, and keeps
@@ -19,8 +20,7 @@ import pytest
 from backend_agent import operations
 from backend_agent.serve import migrate
 from backend_agent.services import LocalMongo, LocalPostgres, local_mongo, local_postgres
-from tests.helpers import running_app
-from tests.test_reference import COMMITTED
+from tests.helpers import reference_without_accounts, running_app
 
 JSON = {"content-type": "application/json"}
 TIMEOUTS = {
@@ -43,8 +43,9 @@ class RunningApp:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The reference backend on its own servers (these tests stop and start them)."""
-    root = tmp_path_factory.mktemp("reliability") / "reference"
-    operations.new_project(root, blueprint=COMMITTED / "backend.toml")
+    folder = tmp_path_factory.mktemp("reliability")
+    root = folder / "reference"
+    operations.new_project(root, blueprint=reference_without_accounts(folder))
     with local_postgres() as postgres, local_mongo() as mongo:
         env = {
             **TIMEOUTS,
@@ -230,7 +231,7 @@ async def test_an_app_started_while_mongodb_is_down_serves_and_recovers(
     """It starts, says it is not ready (and 503 for MongoDB's routes), builds the indexes
     once MongoDB is back, and then refuses duplicates again."""
     root = tmp_path / "reference"
-    operations.new_project(root, blueprint=COMMITTED / "backend.toml")
+    operations.new_project(root, blueprint=reference_without_accounts(tmp_path))
     env = {
         **TIMEOUTS,
         "DATABASE_URL": app.postgres.create_database("late_mongo"),

@@ -69,7 +69,9 @@ RANGE = frozenset(
 )
 """Types a `filter` also bounds (`?price_min=10&price_max=20`, both inclusive)."""
 SORTABLE = EQUALITY | RANGE | {FieldType.REF}
-SEARCHABLE = frozenset({FieldType.STR, FieldType.TEXT, FieldType.EMAIL, FieldType.URL})
+TEXTUAL = frozenset({FieldType.STR, FieldType.TEXT, FieldType.EMAIL, FieldType.URL})
+"""Types whose values are free text (a default of theirs is written as a string literal)."""
+SEARCHABLE = TEXTUAL
 DEFAULT_STR_LENGTH = 255
 DECIMAL_DIGITS = 12
 DECIMAL_PLACES = 2
@@ -261,7 +263,8 @@ def _apply_modifier(
         return
     if key == "default":
         values["default"] = parse_default(str(name), field_type, value or "", values)
-        _check_not_secret(str(name), values["default"])
+        if field_type in TEXTUAL:
+            _check_not_secret(str(name), value or "")
         return
     raise BlueprintError(
         f"field spec {spec!r}: unknown modifier {key!r}; modifiers: "
@@ -320,11 +323,11 @@ def parse_default(
     raise BlueprintError(f"field {name!r}: default {value!r} is not {hint}")
 
 
-def _check_not_secret(name: str, default: object) -> None:
-    """Refuse a default the project's own auditor would report as a secret in the code
+def _check_not_secret(name: str, default: str) -> None:
+    """Refuse a text default the project's own auditor would report as a secret in the code
     (BA301): a literal for a field named like a key, token or password, or a URL with a
     password in it."""
-    if not isinstance(default, str) or not default:
+    if not default:
         return
     if credentials(default) is not None:
         raise BlueprintError(f"field {name!r}: the default holds a password in a URL; drop it")
