@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 import httpx
 import tomlkit
 
@@ -137,3 +139,16 @@ def reference_without_accounts(folder: Path) -> Path:
     path = folder / "public.toml"
     path.write_text(tomlkit.dumps(document), encoding="utf-8")
     return path
+
+
+def query(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
+    """Run one statement on the PostgreSQL database at `url` (a SQLAlchemy URL); its rows."""
+
+    async def run() -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(url.replace("+asyncpg", ""))
+        try:
+            return await connection.fetch(sql, *args)
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())

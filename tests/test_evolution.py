@@ -4,7 +4,6 @@ and the evolved project still passes verify."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import subprocess
@@ -13,7 +12,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
@@ -21,7 +19,7 @@ from backend_agent import operations
 from backend_agent.errors import BlueprintError, UsageError
 from backend_agent.services import LocalPostgres
 from backend_agent.verify import verify
-from tests.helpers import snapshot
+from tests.helpers import query, snapshot
 
 
 def alembic(project: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -33,17 +31,6 @@ def alembic(project: Path, url: str, *args: str) -> subprocess.CompletedProcess[
         text=True,
         check=False,
     )
-
-
-def query(url: str, sql: str) -> list[asyncpg.Record]:
-    async def run() -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(url.replace("+asyncpg", ""))
-        try:
-            return await connection.fetch(sql)
-        finally:
-            await connection.close()
-
-    return asyncio.run(run())
 
 
 def edit_blueprint(project: Path, old: str, new: str) -> None:

@@ -11,21 +11,19 @@ answer 503, as they document, so only the server-error check is left out for the
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import shutil
 import subprocess
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
 from backend_agent import operations
 from backend_agent.serve import migrate
 from backend_agent.services import LocalPostgres, local_mongo
-from tests.helpers import running_app
+from tests.helpers import query, running_app
 from tests.test_blueprint_fuzz import COVERING
 from tests.test_reference import COMMITTED
 
@@ -68,15 +66,7 @@ def sign_in_as_admin(url: str, database_url: str) -> list[str]:
     email = "fuzz-admin@example.com"
     account = {"name": "Fuzz admin", "email": email, "password": password}
     assert httpx.post(f"{url}/auth/register", json=account).status_code == 201
-
-    async def promote() -> None:
-        connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
-        try:
-            await connection.execute("UPDATE users SET is_admin = true WHERE email = $1", email)
-        finally:
-            await connection.close()
-
-    asyncio.run(promote())
+    query(database_url, "UPDATE users SET is_admin = true WHERE email = $1", email)
     answer = httpx.post(f"{url}/auth/token", data={"username": email, "password": password})
     assert answer.status_code == 200, answer.text
     return ["--header", f"Authorization: Bearer {answer.json()['access_token']}"]

@@ -3,7 +3,6 @@ restarted with every acknowledged write, and a signal stops everything they star
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
@@ -13,7 +12,6 @@ import threading
 import time
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from pymongo import MongoClient
@@ -22,24 +20,14 @@ from backend_agent import operations
 from backend_agent.serve import local_databases, watch
 from backend_agent.services import LocalPostgres
 from backend_agent.services.process import port_is_open
-
-
-def rows(url: str, sql: str) -> list[asyncpg.Record]:
-    async def run() -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(url.replace("+asyncpg", ""))
-        try:
-            return await connection.fetch(sql)
-        finally:
-            await connection.close()
-
-    return asyncio.run(run())
+from tests.helpers import query
 
 
 def test_a_killed_database_comes_back_with_every_acknowledged_write(shop_copy: Path) -> None:
     with local_databases(shop_copy, database="kept") as environment:
         postgres, mongo = environment.servers
         url = environment.variables["DATABASE_URL"]
-        rows(
+        query(
             url,
             "INSERT INTO users (name, email, status) "
             "SELECT 'u' || n, 'u' || n || '@x.org', 'active' FROM generate_series(1, 5) AS n",
@@ -59,7 +47,7 @@ def test_a_killed_database_comes_back_with_every_acknowledged_write(shop_copy: P
             "PostgreSQL",
             "SecantusDB",
         ]
-        assert len(rows(url, "SELECT id FROM users")) == 5
+        assert len(query(url, "SELECT id FROM users")) == 5
         with MongoClient(environment.variables["MONGODB_URL"]) as client:
             assert client["kept"]["notes"].count_documents({}) == 5
 
