@@ -23,8 +23,12 @@ from backend_agent.services.process import port_is_open
 
 CHILD = textwrap.dedent(
     """
-    import json, sys, time
+    import json, signal, sys, time
     from backend_agent.services import local_mongo, local_postgres
+
+    # Ctrl-C as a terminal delivers it, even when the suite runs as a background job (a
+    # shell starts those with SIGINT ignored, and the child would inherit that).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     with local_postgres() as pg, local_mongo() as mongo:
         servers = [
@@ -100,7 +104,7 @@ def test_servers_die_with_their_parent(sig: signal.Signals) -> None:
         assert all(_alive(server["pid"]) for server in servers)
 
         child.send_signal(sig)
-        child.wait(timeout=60)  # SIGINT and SIGTERM stop both servers cleanly first
+        child.wait(timeout=30)  # SIGINT and SIGTERM stop both servers cleanly first
 
         _wait_for_nothing_left(servers)
     finally:
