@@ -7,9 +7,8 @@ Apps, each run by uvicorn on the same throwaway PostgreSQL and SecantusDB, each 
 - fastapi+asyncpg: FastAPI + Pydantic + raw asyncpg, no ORM (`fastapi_asyncpg_app.py`)
 - naive sqlmodel: FastAPI + SQLModel AsyncSession, a transaction per request
   (`naive_sqlmodel_app.py`)
-- generated: what `backend-agent new` writes for `backend.toml` (the reference backend's
-  resources and agent without accounts; with `--workers 2`, the same on two uvicorn workers,
-  each with its own pool)
+- generated: the reference backend without its accounts, as `backend-agent new` writes it
+  (with `--workers 2`, the same on two uvicorn workers, each with its own pool)
 
 Requests: GET /users/{id}, POST /users (a new email each time), GET /users?limit=50 and
 GET /preferences/{id} (MongoDB; only the minimal and generated apps serve it). Every round
@@ -39,7 +38,7 @@ from pathlib import Path
 
 import httpx
 
-from backend_agent import operations
+from backend_agent import operations, reference
 from backend_agent.serve import migrate
 from backend_agent.services import local_mongo, local_postgres
 from backend_agent.services.process import free_port
@@ -194,7 +193,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder, local_postgres() as pg, local_mongo() as mongo:
         root = args.project or Path(folder) / "bench"
         if args.project is None:
-            operations.new_project(root, blueprint=HERE / "backend.toml")
+            operations.new_project(root, blueprint=reference.without_accounts(Path(folder)))
         pool = str(args.pool_size)
         env = {
             **os.environ,

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import tomlkit
 
-from backend_agent import operations, reference
+from backend_agent import operations
 
 SHOP_RESOURCES: list[tuple[str, list[str]]] = [
     (
@@ -127,18 +126,6 @@ def running_app(root: Path, env: dict[str, str], *, wait_for: str = "ready") -> 
     finally:
         process.terminate()
         process.wait(timeout=15)
-
-
-def reference_without_accounts(folder: Path) -> Path:
-    """The reference backend's blueprint without its accounts (`[auth]`, access levels),
-    written into `folder`: for tests of the data path, whose requests sign in as nobody."""
-    document = tomlkit.parse(reference.BLUEPRINT.read_text(encoding="utf-8"))
-    del document["auth"]
-    for table in document["resources"].values():
-        table.pop("access", None)
-    path = folder / "public.toml"
-    path.write_text(tomlkit.dumps(document), encoding="utf-8")
-    return path
 
 
 def query(url: str, sql: str, *args: object) -> list[asyncpg.Record]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend_agent import operations
+from backend_agent import operations, reference
 from backend_agent.errors import BlueprintError, UsageError
 from backend_agent.services import LocalPostgres
 from backend_agent.verify import verify
@@ -268,10 +268,10 @@ def test_documents_stored_before_a_change_still_read_and_old_indexes_go(
     index the model no longer declares is dropped at start-up."""
     from backend_agent.serve import migrate
     from backend_agent.services import local_mongo
-    from tests.helpers import reference_without_accounts, running_app
+    from tests.helpers import running_app
 
     project = tmp_path / "reference"
-    operations.new_project(project, blueprint=reference_without_accounts(tmp_path))
+    operations.new_project(project, blueprint=reference.without_accounts(tmp_path))
     with local_mongo() as mongo:
         env = {
             "DATABASE_URL": postgres.create_database("documents"),

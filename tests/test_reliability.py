@@ -17,10 +17,10 @@ import asyncpg
 import httpx
 import pytest
 
-from backend_agent import operations
+from backend_agent import operations, reference
 from backend_agent.serve import migrate
 from backend_agent.services import LocalMongo, LocalPostgres, local_mongo, local_postgres
-from tests.helpers import reference_without_accounts, running_app
+from tests.helpers import running_app
 
 JSON = {"content-type": "application/json"}
 TIMEOUTS = {
@@ -45,7 +45,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The reference backend on its own servers (these tests stop and start them)."""
     folder = tmp_path_factory.mktemp("reliability")
     root = folder / "reference"
-    operations.new_project(root, blueprint=reference_without_accounts(folder))
+    operations.new_project(root, blueprint=reference.without_accounts(folder))
     with local_postgres() as postgres, local_mongo() as mongo:
         env = {
             **TIMEOUTS,
@@ -231,7 +231,7 @@ async def test_an_app_started_while_mongodb_is_down_serves_and_recovers(
     """It starts, says it is not ready (and 503 for MongoDB's routes), builds the indexes
     once MongoDB is back, and then refuses duplicates again."""
     root = tmp_path / "reference"
-    operations.new_project(root, blueprint=reference_without_accounts(tmp_path))
+    operations.new_project(root, blueprint=reference.without_accounts(tmp_path))
     env = {
         **TIMEOUTS,
         "DATABASE_URL": app.postgres.create_database("late_mongo"),
