@@ -75,7 +75,8 @@ class AgentTool:
 
     @property
     def converts_read(self) -> bool:
-        """PostgreSQL services return table rows, which the tool turns into the Read schema."""
+        """PostgreSQL services return table rows (their lists excepted: Read items), which
+        the tool turns into the Read schema."""
         return not self.resource.is_mongo
 
     @property

@@ -62,7 +62,7 @@ async def list_users(
             limit=min(max(limit, 1), 50),
             owner=owner_scope(deps.caller),
         )
-    return to_json([UserRead.model_validate(item) for item in found]).decode()
+    return to_json(found).decode()
 
 
 @function_tool

@@ -40,8 +40,14 @@ class Compiled:
     """Turn values into what the driver takes, by parameter (e.g. JSON into text)."""
     load: Load
     """Turns a returned row into what the caller gets: a model, a value or a tuple."""
+    fields: Callable[[Record], dict[str, object]]
+    """A returned row's values by the name of the model's attribute: what a response schema
+    is validated from, without building the table model first."""
     writes: bool
     """INSERT, UPDATE or DELETE: only a unit of work may run it."""
+    transactional: bool
+    """A write, or a read that locks rows (`FOR UPDATE`): a unit of work opens its
+    transaction before it (unless it is the last statement)."""
     expands: bool
     """Its SQL depends on the values (a list for `IN`), so it is finished for each run."""
     defaults: tuple[tuple[str, ColumnDefault], ...]
@@ -112,7 +118,9 @@ def _compile(statement: ClauseElement, key: object, columns: tuple[str, ...]) ->
         ]
         if isinstance(default, ColumnDefault)
     )
-    return Compiled(compiler, processors, _loader(statement), writes, expands, defaults)
+    load, fields = _loaders(statement)
+    locks = getattr(statement, "_for_update_arg", None) is not None
+    return Compiled(compiler, processors, load, fields, writes, writes or locks, expands, defaults)
 
 
 def _run(default: ColumnDefault) -> object:
@@ -120,9 +128,9 @@ def _run(default: ColumnDefault) -> object:
     return default.arg(None) if default.is_callable else default.arg
 
 
-def _loader(statement: ClauseElement) -> Load:
+def _loaders(statement: ClauseElement) -> tuple[Load, Callable[[Record], dict[str, object]]]:
     """A model for `select(Model)` and `... RETURNING Model`, a value for one column,
-    a tuple otherwise."""
+    a tuple otherwise; and the row as a dict by attribute (or column) name."""
     if isinstance(statement, UpdateBase):
         returned = statement._returning
     else:
@@ -132,10 +140,17 @@ def _loader(statement: ClauseElement) -> Load:
     mapper = returned[0]._annotations.get("parententity") if len(returned) == 1 else None
     if isinstance(mapper, Mapper) and returned[0].is_selectable:
         keys = [mapper.get_property_by_column(column).key for column in columns]
-        return _model_loader(mapper, keys, values)
+        return _model_loader(mapper, keys, values), _fields_reader(keys, values)
+    fields = _fields_reader([column.key for column in columns], values)
     if len(columns) == 1:
-        return lambda row: next(iter(values(row)))
-    return lambda row: tuple(values(row))
+        return (lambda row: next(iter(values(row)))), fields
+    return (lambda row: tuple(values(row))), fields
+
+
+def _fields_reader(
+    keys: list[str], values: Callable[[Record], Iterable[object]]
+) -> Callable[[Record], dict[str, object]]:
+    return lambda row: dict(zip(keys, values(row), strict=True))
 
 
 def _model_loader(

@@ -30,7 +30,7 @@ async def create_user(
     if key is not None and (answer := await idempotency.replay(session, key, SCOPE, data)):
         return User.model_validate(answer)
     values = data.model_dump()
-    user = await session.one(insert(User).returning(User), values)
+    user = await session.one(insert(User).returning(User), values, last=key is None)
     if key is not None:
         await idempotency.remember(session, key, SCOPE, data, UserRead.model_validate(user))
     return user
@@ -52,13 +52,13 @@ async def list_users(
     offset: int,
     limit: int,
     owner: int | None = None,
-) -> list[User]:
+) -> list[UserRead]:
     """A page of users."""
     statement = select(User)
     if owner is not None:
         statement = statement.where(col(User.id) == owner)
     statement = statement.order_by(col(User.id)).offset(offset).limit(limit)
-    return await session.all(statement)
+    return await session.all(statement, into=UserRead)
 
 
 async def update_user(
@@ -70,7 +70,7 @@ async def update_user(
     statement = update(User).where(col(User.id) == user_id)
     if owner is not None:
         statement = statement.where(col(User.id) == owner)
-    user = await session.first(statement.values(changes).returning(User))
+    user = await session.first(statement.values(changes).returning(User), last=True)
     if user is None:
         raise NotFoundError(f"User {user_id} not found")
     return user
@@ -108,9 +108,11 @@ async def delete_user(
         ) from error
 
 
-async def _delete_row(session: Session, user_id: int, owner: int | None) -> None:
+async def _delete_row(
+    session: Session, user_id: int, owner: int | None, *, last: bool = False
+) -> None:
     statement = delete(User).where(col(User.id) == user_id)
     if owner is not None:
         statement = statement.where(col(User.id) == owner)
-    if await session.execute(statement) == 0:
+    if await session.execute(statement, last=last) == 0:
         raise NotFoundError(f"User {user_id} not found")

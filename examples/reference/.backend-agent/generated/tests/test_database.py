@@ -2,10 +2,12 @@
 commit, roll back and read as promised."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from unittest.mock import patch
 
 import pytest
+from asyncpg.connection import Connection
 from fastapi import FastAPI
 from sqlalchemy import DateTime, column, literal, table
 from sqlmodel import select
@@ -25,6 +27,31 @@ async def one_connection(app: FastAPI) -> AsyncIterator[Database]:
     await database.open()
     yield database
     await database.close()
+
+
+PROBE = table("probe", column("value"))
+"""A temporary table of the one connection's session."""
+
+
+@pytest.fixture
+async def probe(one_connection: Database) -> Database:
+    async with one_connection.connection(writes=True) as connection:
+        await connection.execute("CREATE TEMPORARY TABLE probe (value integer)")
+    return one_connection
+
+
+@pytest.fixture
+def sent() -> Iterator[list[str]]:
+    """The first word of each statement sent with `execute` (BEGIN, INSERT, COMMIT, ...)."""
+    words: list[str] = []
+    execute = Connection.execute
+
+    async def recording(self: Connection, query: str, *args: object) -> str:
+        words.append(query.split()[0])
+        return await execute(self, query, *args)
+
+    with patch.object(Connection, "execute", recording):
+        yield words
 
 
 async def test_waiting_for_a_connection_is_first_come_first_served(
@@ -81,3 +108,38 @@ async def test_the_first_and_last_instants_read_back_with_their_time_zone(app: F
     session = Session(app.state.database, writes=False)
     for moment in (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)):
         assert await session.first(select(literal(moment, DateTime(timezone=True)))) == moment
+
+
+async def test_a_lone_write_marked_last_commits_as_it_runs(
+    probe: Database, sent: list[str]
+) -> None:
+    """One round trip where BEGIN, the statement and COMMIT would take three."""
+    async with unit_of_work(probe) as session:
+        await session.execute(PROBE.insert().values(value=1), last=True)
+    assert sent == ["INSERT"]
+    async with unit_of_work(probe) as session:
+        assert await session.all(select(PROBE.c.value)) == [1]
+
+
+async def test_nothing_runs_after_the_last_statement(probe: Database) -> None:
+    with pytest.raises(RuntimeError, match="last=True"):
+        async with unit_of_work(probe) as session:
+            await session.execute(PROBE.insert().values(value=1), last=True)
+            await session.execute(PROBE.insert().values(value=2))
+    async with unit_of_work(probe) as session:
+        assert await session.all(select(PROBE.c.value)) == [1]
+
+
+async def test_writes_share_one_transaction_opened_at_the_first(
+    probe: Database, sent: list[str]
+) -> None:
+    """Reads before the first write need none; the writes roll back together."""
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(probe) as session:
+            await session.first(select(literal(1)))
+            await session.execute(PROBE.insert().values(value=1))
+            await session.execute(PROBE.insert().values(value=2), last=True)
+            raise RuntimeError("the handler failed")
+    assert sent == ["BEGIN", "INSERT", "INSERT", "ROLLBACK"]
+    async with unit_of_work(probe) as session:
+        assert await session.all(select(PROBE.c.value)) == []

@@ -38,8 +38,7 @@ async def list_users(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> Page[UserRead]:
     users = await service.list_users(session, offset=offset, limit=limit, owner=owner_scope(caller))
-    items = [UserRead.model_validate(item) for item in users]
-    return Page[UserRead](items=items, offset=offset, limit=limit)
+    return Page[UserRead](items=users, offset=offset, limit=limit)
 
 
 @router.get("/{user_id}", responses=errors(401, 404, 503))

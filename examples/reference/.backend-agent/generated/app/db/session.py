@@ -1,11 +1,15 @@
 """The unit of work of one request: SQLModel statements run on a pooled connection.
 
-A session that writes (`SessionDep`) takes a connection at its first statement, opens a
-transaction there and keeps both until `commit()` or `rollback()`: the request's dependency
-commits once after the handler, before the response is sent, and rolls back on any error.
-A read session (`ReadSessionDep`) runs each statement on its own, outside a transaction, and
-gives the connection back at once: a read needs no BEGIN and COMMIT round trips, and holds
-no connection while its response is written.
+A session that writes (`SessionDep`) takes a connection at its first statement and keeps it
+until `commit()` or `rollback()`, opening a transaction before its first write: the
+request's dependency commits once after the handler, before the response is sent, and
+rolls back on any error. Reads before the first write need no transaction: at PostgreSQL's
+isolation level (read committed) each statement sees what was committed when it started,
+in a transaction or not. A write marked `last=True` (nothing follows it: most creates,
+updates and deletes) opens no transaction either: PostgreSQL commits it as it runs, all of
+it or nothing, in one round trip where BEGIN, the statement and COMMIT take three.
+A read session (`ReadSessionDep`) runs each statement on its own and gives the connection
+back at once: it holds none while its response is written.
 
 Statements are SQLModel's and SQLAlchemy's (`select`, `insert`, `update`, `delete`), compiled
 once per shape (`app.db.statements`); a violated constraint becomes a domain error (409), an
@@ -16,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar, cast, overload
 
 import asyncpg
+from pydantic import BaseModel
 from sqlalchemy import Select, bindparam
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.sql import ClauseElement
@@ -32,6 +37,7 @@ from app.db.statements import Prepared, prepare, primary_key_columns
 
 T = TypeVar("T")
 R = TypeVar("R")
+Schema = TypeVar("Schema", bound=BaseModel)
 Returning: TypeAlias = (
     "SelectOfScalar[T] | Select[T] | ReturningInsert[T] | ReturningUpdate[T] | ReturningDelete[T]"
 )
@@ -49,6 +55,9 @@ class Session:
         self._writes = writes
         self._connection: Connection | None = None
         """The connection of a session that writes, from its first statement to its end."""
+        self._in_transaction = False
+        self._ended = False
+        """A statement marked `last` ran: the unit of work takes no more."""
 
     async def get(self, model: type[T], key: object) -> T | None:
         """The row of `model` whose primary key is `key` (a tuple, in the order of the
@@ -64,38 +73,84 @@ class Session:
         params = {f"key{n}": value for n, value in enumerate(values)}
         return await self.first(cast("SelectOfScalar[T]", statement), params)
 
+    @overload
     async def all(
-        self, statement: Returning[T], params: Mapping[str, object] | None = None
-    ) -> list[T]:
+        self,
+        statement: Returning[T],
+        params: Mapping[str, object] | None = None,
+        *,
+        last: bool = False,
+    ) -> list[T]: ...
+
+    @overload
+    async def all(
+        self,
+        statement: Returning[Any],
+        params: Mapping[str, object] | None = None,
+        *,
+        into: type[Schema],
+        last: bool = False,
+    ) -> list[Schema]: ...
+
+    async def all(
+        self,
+        statement: Returning[Any],
+        params: Mapping[str, object] | None = None,
+        *,
+        into: type[BaseModel] | None = None,
+        last: bool = False,
+    ) -> list[Any]:
         """Every row `statement` returns; `params` are values of its `bindparam`s, or the
-        columns of an `insert(Model)` that has no `.values(...)`."""
+        columns of an `insert(Model)` that has no `.values(...)`. With `into` (a response
+        schema such as `UserRead`), each row is validated straight into it: a page of rows
+        then builds no table models it would only convert. `last`: see `first`."""
         prepared = prepare(statement, params)
-        rows = await self._run(prepared, lambda c: c.fetch(prepared.sql, *prepared.args))
+        rows = await self._run(prepared, lambda c: c.fetch(prepared.sql, *prepared.args), last)
+        if into is not None:
+            fields = prepared.compiled.fields
+            return [into.model_validate(fields(row)) for row in rows]
         load = prepared.compiled.load
-        return [cast("T", load(row)) for row in rows]
+        return [load(row) for row in rows]
 
     async def first(
-        self, statement: Returning[T], params: Mapping[str, object] | None = None
+        self,
+        statement: Returning[T],
+        params: Mapping[str, object] | None = None,
+        *,
+        last: bool = False,
     ) -> T | None:
-        """The first row `statement` returns, or None."""
+        """The first row `statement` returns, or None. `last=True`: nothing follows it in
+        this unit of work (a later statement is a programming error); with nothing before
+        it either, it runs on its own, committed as it runs."""
         prepared = prepare(statement, params)
-        row = await self._run(prepared, lambda c: c.fetchrow(prepared.sql, *prepared.args))
+        row = await self._run(prepared, lambda c: c.fetchrow(prepared.sql, *prepared.args), last)
         return None if row is None else cast("T", prepared.compiled.load(row))
 
-    async def one(self, statement: Returning[T], params: Mapping[str, object] | None = None) -> T:
+    async def one(
+        self,
+        statement: Returning[T],
+        params: Mapping[str, object] | None = None,
+        *,
+        last: bool = False,
+    ) -> T:
         """The row `statement` returns, e.g. `insert(User).returning(User)` with the new row's
-        values as `params`; raises `NoResultFound` if there is none."""
-        found = await self.first(statement, params)
+        values as `params`; raises `NoResultFound` if there is none. `last`: see `first`."""
+        found = await self.first(statement, params, last=last)
         if found is None:
             raise NoResultFound("the statement returned no row")
         return found
 
     async def execute(
-        self, statement: ClauseElement, params: Mapping[str, object] | None = None
+        self,
+        statement: ClauseElement,
+        params: Mapping[str, object] | None = None,
+        *,
+        last: bool = False,
     ) -> int:
-        """Run `statement`; returns how many rows it changed (UPDATE, DELETE, INSERT)."""
+        """Run `statement`; returns how many rows it changed (UPDATE, DELETE, INSERT).
+        `last`: see `first`."""
         prepared = prepare(statement, params)
-        status = await self._run(prepared, lambda c: c.execute(prepared.sql, *prepared.args))
+        status = await self._run(prepared, lambda c: c.execute(prepared.sql, *prepared.args), last)
         count = str(status).rsplit(" ", 1)[-1]
         return int(count) if count.isdigit() else 0
 
@@ -105,6 +160,10 @@ class Session:
         connection, self._connection = self._connection, None
         if connection is None:
             return
+        if not self._in_transaction:  # reads only, or a write that committed itself
+            await self._database.release(connection)
+            return
+        self._in_transaction = False
         try:
             await connection.execute("COMMIT")
         except BaseException as error:
@@ -124,15 +183,20 @@ class Session:
         connection, self._connection = self._connection, None
         if connection is None:
             return
+        in_transaction, self._in_transaction = self._in_transaction, False
         try:
-            if not connection.is_closed():
+            if in_transaction and not connection.is_closed():
                 await connection.execute("ROLLBACK")
         except Exception:  # the error being handled matters, not this one
             connection.terminate()
         finally:
             await self._database.release(connection)
 
-    async def _run(self, prepared: Prepared, call: Callable[[Connection], Awaitable[R]]) -> R:
+    async def _run(
+        self, prepared: Prepared, call: Callable[[Connection], Awaitable[R]], last: bool = False
+    ) -> R:
+        if self._ended:
+            raise RuntimeError("the unit of work ended with a statement marked last=True")
         if not self._writes:
             if prepared.compiled.writes:
                 raise TypeError("a read session cannot change data: use SessionDep")
@@ -141,24 +205,36 @@ class Session:
                 return await self._call(connection, call)
             finally:
                 await self._database.release(connection)
-        connection = self._connection or await self._begin()
+        self._ended = last
+        if self._connection is None:
+            self._connection = await self._database.acquire(writes=True)
+        connection = self._connection
+        if prepared.compiled.transactional and not self._in_transaction:
+            if last:  # committed as it runs: a lost answer leaves its outcome unknown
+                return await self._call(connection, call, commits=True)
+            await self._call(connection, lambda c: c.execute("BEGIN"))
+            self._in_transaction = True
         return await self._call(connection, call)
 
-    async def _begin(self) -> Connection:
-        connection = await self._database.acquire(writes=True)
-        self._connection = connection
-        await self._call(connection, lambda c: c.execute("BEGIN"))
-        return connection
-
-    async def _call(self, connection: Connection, call: Callable[[Connection], Awaitable[R]]) -> R:
-        """Run `call`, turning what the database answered into domain errors."""
+    async def _call(
+        self,
+        connection: Connection,
+        call: Callable[[Connection], Awaitable[R]],
+        *,
+        commits: bool = False,
+    ) -> R:
+        """Run `call`, turning what the database answered into domain errors (`commits`:
+        the statement commits itself, so a lost answer leaves its outcome unknown)."""
         try:
             return await call(connection)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, *TRANSIENT) as error:
             if isinstance(error, asyncpg.PostgresError) and (meaning := domain_error(error)):
                 raise meaning from error
             if isinstance(error, TRANSIENT) or connection.is_closed():
-                raise await self._database.unavailable(error, writes=self._writes) from error
+                lost = commits and not isinstance(error, asyncpg.PostgresError)
+                raise await self._database.unavailable(
+                    error, writes=self._writes, message=OUTCOME_UNKNOWN if lost else None
+                ) from error
             raise
 
 
