@@ -59,10 +59,7 @@ def test_an_agent_generates_its_module_routes_service_settings_and_tests(
         assert f"async def {tool}(" in module
     assert "RunContextWrapper[AgentDeps]" in module
     assert "agents.include_router" not in module
-    assert (
-        "api_router.include_router(agents.router)"
-        in (agent_project / "app/api/router.py").read_text()
-    )
+    assert "    agents.router,\n" in (agent_project / "app/api/router.py").read_text()
     config = (agent_project / "app/core/config.py").read_text()
     assert "agent_api_key: SecretStr | None = None" in config
     assert "mongodb_url: SecretStr" in config

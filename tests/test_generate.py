@@ -11,6 +11,7 @@ from backend_agent import operations
 from backend_agent.blueprint import parse_blueprint
 from backend_agent.errors import BlueprintError, ProjectError, UsageError
 from backend_agent.plan.migrations import schema_steps, write_migration
+from backend_agent.plan.router import register_routers
 from tests.helpers import snapshot
 
 CONTRACT = [
@@ -109,15 +110,44 @@ def test_new_leaves_nothing_behind_when_it_fails(
 def test_add_resource_keeps_edits_to_the_router_file(shop_copy: Path) -> None:
     router = shop_copy / "app/api/router.py"
     edited = router.read_text().replace(
-        "api_router = APIRouter()",
-        "# Our own routers go below.\napi_router = APIRouter()",
+        "routers: list[APIRouter] = [",
+        "# Our own routers go below.\nrouters: list[APIRouter] = [",
     )
     router.write_text(edited)
     operations.add_resource(shop_copy, "Tag", ["label:str:unique"])
     text = router.read_text()
     assert "# Our own routers go below." in text
-    assert "api_router.include_router(tags.router)" in text
-    assert text.count("include_router(users.router)") == 1
+    assert "    tags.router,\n" in text
+    assert text.count("users.router") == 1
+
+
+LEGACY_ROUTER = """from fastapi import APIRouter
+
+from app.api.routes import health, users
+
+api_router = APIRouter()
+api_router.include_router(health.router)
+api_router.include_router(users.router)
+"""
+
+
+def test_an_older_projects_router_file_becomes_the_list() -> None:
+    """Projects made before the list included one router that included the others."""
+    text = register_routers(LEGACY_ROUTER, ["users", "tags"])
+    assert "api_router" not in text
+    assert "routers: list[APIRouter] = [health.router,users.router,tags.router,]" in text
+
+
+def test_an_older_router_with_options_of_its_own_stays_in_the_list() -> None:
+    legacy = LEGACY_ROUTER + 'api_router.include_router(users.router, prefix="/v2")\n'
+    text = register_routers(legacy, ["users"])
+    assert 'api_router.include_router(users.router, prefix="/v2")' in text
+    assert "routers: list[APIRouter] = [api_router,health.router,users.router,]" in text
+
+
+def test_a_router_file_without_the_list_is_refused_in_one_line() -> None:
+    with pytest.raises(ProjectError, match="no `routers` list"):
+        register_routers("from fastapi import APIRouter\n", ["users"])
 
 
 def test_user_edits_to_generated_code_survive_regeneration(shop_copy: Path) -> None:

@@ -16,7 +16,7 @@ from app.api.middleware import (
     RequestIdMiddleware,
 )
 from app.api.openapi import App
-from app.api.router import api_router
+from app.api.router import routers
 from app.core.config import Settings, get_settings
 from app.core.logging import configure_logging
 from app.core.rate_limits import RateLimiter
@@ -71,5 +71,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
-    app.include_router(api_router)
+    for router in routers:
+        app.include_router(router)
     return app

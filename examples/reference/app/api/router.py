@@ -1,12 +1,18 @@
-"""All routers of the API; backend-agent adds one line here per generated resource."""
+"""The API's routers, each included in the app by `create_app`; backend-agent adds one item
+here per generated resource.
+
+A list rather than one router including the others: FastAPI matches every level of included
+routers again on each request.
+"""
 
 from fastapi import APIRouter
 
 from app.api.routes import agents, auth, health, preferences, users
 
-api_router = APIRouter()
-api_router.include_router(health.router)
-api_router.include_router(users.router)
-api_router.include_router(preferences.router)
-api_router.include_router(auth.router)
-api_router.include_router(agents.router)
+routers: list[APIRouter] = [
+    health.router,
+    users.router,
+    preferences.router,
+    auth.router,
+    agents.router,
+]
