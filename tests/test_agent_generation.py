@@ -58,6 +58,8 @@ def test_an_agent_generates_its_module_routes_service_settings_and_tests(
     for tool in ("get_note", "list_notes", "create_note", "update_note"):
         assert f"async def {tool}(" in module
     assert "RunContextWrapper[AgentDeps]" in module
+    # Notes keep timestamps, so their list takes a query: the tool takes the route's model.
+    assert "query: NoteListQuery | None = None" in module
     assert "agents.include_router" not in module
     assert "    agents.router,\n" in (agent_project / "app/api/router.py").read_text()
     config = (agent_project / "app/core/config.py").read_text()

@@ -151,6 +151,11 @@ AGENT_RULES = """\
 - Agents live in `app/agents/`; their tools call the services (never the database), and \
 their conversations are kept in MongoDB. Change what an agent may do with `add_agent` \
 or in backend.toml plus `apply_blueprint`, not by hand-wiring routes.
+- An agent's list tool takes the same filters, sort and cursor as the resource's list \
+route, from the fields' `filter`, `sort` and `search` modifiers: for "a customer's orders, \
+newest first", declare them on the fields (new fields take them in `add_field`; for \
+existing ones, edit their specs in backend.toml and `apply_blueprint`) rather than writing \
+a tool by hand.
 """
 
 WORKING_RULES = """\

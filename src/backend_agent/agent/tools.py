@@ -107,8 +107,11 @@ def add_resource_tool(
     Field syntax is name:type[:modifier...]. Types: str, text, int, float, decimal, bool,
     date, datetime, uuid, email, url, enum(a|b), json, list[str], ref(Resource).
     Modifiers: optional, unique, index, min=N, max=N (lengths for strings, bounds for
-    numbers), default=VALUE (default=now for datetimes). Examples: email:email:unique,
-    age:int:min=0:max=150:optional, status:enum(active|banned):default=active,
+    numbers), default=VALUE (default=now for datetimes), and for list queries (the route
+    and agent list tools take them, indexed): filter (?status=a&status=b, ?total_min=,
+    ?total_max=), sort (?sort=-created_at,total) and search on text (?name_contains=).
+    Examples: email:email:unique, age:int:min=0:max=150:optional,
+    status:enum(active|banned):default=active:filter, total:decimal:min=0:filter:sort,
     owner:ref(User).
 
     Args:

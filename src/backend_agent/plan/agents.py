@@ -10,12 +10,17 @@ from backend_agent.blueprint.access import Access
 from backend_agent.blueprint.agents import AgentSpec
 from backend_agent.blueprint.names import pascal_case
 from backend_agent.plan.context import ResourceContext
+from backend_agent.plan.queries import FilteredField
 
 # The service function each tool operation calls, and what the tool says it does.
 _SERVICE_PREFIX = {"read": "get", "list": "list", "create": "create", "update": "update"}
 _SUMMARY = {
     "read": "Look up one {name} by its id.",
     "list": "List {plural}, oldest first, a page at a time.",
+    "query": (
+        "List {plural}, filtered and ordered as `query` says (oldest first without one),\n"
+        "    a page at a time: the next page is `query.cursor` = the answer's `next_cursor`."
+    ),
     "create": "Create a {name} and return it as stored.",
     "update": "Change some fields of one {name}; fields left out keep their value.",
 }
@@ -60,8 +65,35 @@ class AgentTool:
         return argument.replace("caller", "deps.caller") if argument is not None else None
 
     @property
+    def by_query(self) -> bool:
+        """A list that takes the route's filters, sort and cursor (its `ListQuery` model) and
+        answers a page with `next_cursor`, as GET does."""
+        return self.operation == "list" and self.resource.lists_by_query
+
+    @property
     def summary(self) -> str:
-        return _SUMMARY[self.operation].format(name=self.r.name, plural=self.r.plural)
+        kind = "query" if self.by_query else self.operation
+        return _SUMMARY[kind].format(name=self.r.name, plural=self.r.plural)
+
+    @property
+    def cursor_types(self) -> str:
+        """The name the agent module imports the resource's `CURSOR_TYPES` as (one per
+        resource, so two listed resources do not clash)."""
+        return f"{self.r.snake.upper()}_CURSOR_TYPES"
+
+    @property
+    def query_example(self) -> str:
+        """A `query` argument the tests send (Python expression reading the created row
+        `first`): a filter that keeps `first`, newest first (else by the last key a cursor
+        pages by, descending)."""
+        sorts = self.resource.query.cursor_sorts
+        sort = "-created_at" if "-created_at" in sorts else sorts[-1]
+        filtered = next(
+            (found for found in self.resource.query.filtered if not found.field.spec.optional),
+            None,
+        )
+        items = [f'"sort": "{sort}"'] + (_filter_items(filtered) if filtered else [])
+        return "{" + ", ".join(items) + "}"
 
     @property
     def id_name(self) -> str:
@@ -93,6 +125,8 @@ class AgentTool:
     def schema_imports(self) -> list[str]:
         """The schemas of the resource's model module the tool's signature names."""
         names = [f"{self.r.name}Read"]
+        if self.by_query:
+            names += [f"CURSOR_TYPES as {self.cursor_types}", f"{self.r.name}ListQuery"]
         if self.operation == "create":
             names.append(f"{self.r.name}Create")
         if self.operation == "update":
@@ -146,6 +180,11 @@ class AgentContext:
         return imports
 
     @property
+    def pages_by_cursor(self) -> bool:
+        """Whether a tool answers pages with `next_cursor` (`KeysetPage`)."""
+        return any(tool.by_query for tool in self.tools)
+
+    @property
     def services(self) -> list[str]:
         return sorted({tool.r.plural for tool in self.tools})
 
@@ -153,3 +192,19 @@ class AgentContext:
     def looping_tool(self) -> AgentTool | None:
         """A tool the tests can call with valid arguments, to make a run take another turn."""
         return next((tool for tool in self.tools if tool.operation in ("read", "list")), None)
+
+
+def _filter_items(filtered: FilteredField) -> list[str]:
+    """Dict items of a filter that keeps the row `first`: one of its values, a range that
+    holds only its value, or the start of its text. Decimals travel as text, as in a query
+    string (a JSON number would reach Python as an inexact float)."""
+    field, names = filtered.field, filtered.names
+    value = f'first["{field.name}"]'
+    if field.spec.type is FieldType.DECIMAL:
+        value = f"str({value})"
+    if "equal" in names:
+        one_of = value if field.spec.type is FieldType.BOOL else f"[{value}]"
+        return [f'"{names["equal"]}": {one_of}']
+    if "min" in names:
+        return [f'"{names["min"]}": {value}', f'"{names["max"]}": {value}']
+    return [f'"{names["prefix"]}": {value}[:3]']
