@@ -178,7 +178,9 @@ class _Recorder:
     def __init__(self) -> None:
         self.captured: Captured | None = None
 
-    async def all(self, statement: object, params: Mapping[str, object] | None = None) -> list[Any]:
+    async def all(
+        self, statement: object, params: Mapping[str, object] | None = None, **_: object
+    ) -> list[Any]:
         from app.db.statements import prepare
 
         prepared = prepare(statement, params)  # type: ignore[arg-type]
