@@ -140,7 +140,10 @@ def add_resource(
     store: Annotated[Store, typer.Option(help="Where the resource is stored.")] = Store.POSTGRES,
     ops: Annotated[
         str | None,
-        typer.Option(help="Comma-separated operations (default: create,read,list,update,delete)."),
+        typer.Option(
+            help="Comma-separated operations (default: create,read,list,update,delete; "
+            "bulk adds POST /things/bulk)."
+        ),
     ] = None,
     access: AccessOption = None,
     timestamps: Annotated[

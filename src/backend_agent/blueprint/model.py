@@ -37,9 +37,18 @@ class Operation(StrEnum):
     LIST = "list"
     UPDATE = "update"
     DELETE = "delete"
+    BULK = "bulk"
+    """`POST /things/bulk`: many creates in one transaction, all or nothing."""
 
 
-ALL_OPERATIONS = tuple(Operation)
+ALL_OPERATIONS = (
+    Operation.CREATE,
+    Operation.READ,
+    Operation.LIST,
+    Operation.UPDATE,
+    Operation.DELETE,
+)
+"""What a resource exposes when `ops` is not given; `bulk` is only there when asked for."""
 TIMESTAMP_FIELDS = (
     FieldSpec(name="created_at", type=FieldType.DATETIME, default="now", filter=True, sort=True),
     FieldSpec(name="updated_at", type=FieldType.DATETIME, default="now", filter=True, sort=True),
@@ -152,6 +161,8 @@ class Blueprint(BaseModel):
         """Who may call `operation` of `resource`: its override, the resource's default,
         else any signed-in account when the project has accounts, anyone when not."""
         rules = resource.access or AccessRules()
+        if operation == Operation.BULK and rules.bulk is None:
+            return self.access(resource, Operation.CREATE)  # many creates: create's level
         level = rules.overrides().get(operation) or rules.default
         if level is not None:
             return level
@@ -197,6 +208,11 @@ def check_blueprint(blueprint: Blueprint) -> None:
             seen[key] = resource.name
         if not resource.ops:
             raise BlueprintError(f"resource {resource.name!r} has no operations: list at least one")
+        if resource.has(Operation.BULK) and not resource.has(Operation.CREATE):
+            raise BlueprintError(
+                f"resource {resource.name!r}: bulk stores many creates at once and needs the "
+                "create operation too; add create to ops"
+            )
         columns: set[str] = set()
         for field in resource.fields:
             if field.column in columns or field.name in columns:

@@ -70,11 +70,12 @@ class ResourceContext:
 
     def error_codes(self, operation: str) -> list[int]:
         """The error statuses (besides 422) a route of `operation` can answer, for OpenAPI."""
-        writes = operation in ("create", "update")
+        writes = operation in ("create", "update", "bulk")
         level = self.level(operation)
         conflicts = {
             "create": True,  # an Idempotency-Key sent again with another body
             "update": bool(self.uniques or self.refs),
+            "bulk": bool(self.uniques or self.refs),
             "delete": any(r.store is Store.POSTGRES for r, _ in self.referrers),
         }.get(operation, False)
         codes = [400] if writes else []
@@ -128,7 +129,7 @@ class ResourceContext:
     def caller(self, operation: str) -> str | None:
         """The handler's caller parameter, when the caller's id matters: it owns a new row,
         or it narrows an owner-level operation to its own rows."""
-        if operation == "create" and self.owner is not None:
+        if operation in ("create", "bulk") and self.owner is not None:
             return "caller: CallerDep"
         return "caller: CallerDep" if self.level(operation) is Access.OWNER else None
 
@@ -136,7 +137,8 @@ class ResourceContext:
         """What a route (or a tool, with `deps.`) passes as the service's `owner`."""
         if self.caller(operation) is None:
             return None
-        return "owner=caller.id" if operation == "create" else "owner=owner_scope(caller)"
+        creates = operation in ("create", "bulk")
+        return "owner=caller.id" if creates else "owner=owner_scope(caller)"
 
     def key_dependency(self, operation: str) -> str:
         """A create's Idempotency-Key: the caller's own when there is a caller."""
@@ -167,7 +169,7 @@ class ResourceContext:
                 return [("session", "ReadSessionDep")]
             wants_mongo = operation == "delete" and bool(self.mongo_referrers)
             return [("session", "SessionDep")] + ([("database", "MongoDep")] if wants_mongo else [])
-        checks_refs = operation in ("create", "update") and bool(self.refs)
+        checks_refs = operation in ("create", "update", "bulk") and bool(self.refs)
         return [("database", "MongoDep")] + ([("session", "SessionDep")] if checks_refs else [])
 
     @property
