@@ -164,6 +164,11 @@ def _check_account(blueprint: Blueprint) -> None:
         )
     if account.owner is not None:
         raise BlueprintError(f"{where}: an account owns itself; remove its owner key")
+    if account.soft_delete:
+        raise BlueprintError(
+            f"{where}: a deleted account must lose its sign-in at once, so accounts are "
+            "deleted for good; remove soft_delete"
+        )
     if "bulk" in account.ops:
         raise BlueprintError(
             f"{where}: accounts are opened one at a time through POST /auth/register; "

@@ -55,6 +55,9 @@ TIMESTAMP_FIELDS = (
 )
 """The columns `timestamps = true` adds: set by the server, never sent by a client; lists
 filter and sort by them ("newest first", "changed since")."""
+DELETED_AT = FieldSpec(name="deleted_at", type=FieldType.DATETIME, optional=True)
+"""The column `soft_delete = true` adds: when the row was deleted (None while it lives); set
+only by DELETE, never in a schema of the API."""
 
 
 def _parse_fields(value: object) -> object:
@@ -81,6 +84,9 @@ class Resource(BaseModel):
     timestamps: bool = False
     """`created_at`/`updated_at` kept by the server. Off when the key is absent, so blueprints
     written before it keep their shape; `add resource` writes it, on by default."""
+    soft_delete: bool = False
+    """DELETE marks the row deleted (`deleted_at`) instead of removing it; every read, write
+    and unique value ignores deleted rows, and administrators restore or purge them."""
 
     @property
     def snake(self) -> str:
@@ -178,9 +184,10 @@ class Blueprint(BaseModel):
         return owner_ref(resource, self.auth.account)
 
     def stored_fields(self, resource: Resource) -> tuple[FieldSpec, ...]:
-        """Every column of the resource: its own (fields and timestamps), and the account's
-        password hash and admin flag when it is the account."""
-        return resource.stored_fields + (ACCOUNT_COLUMNS if self.is_account(resource) else ())
+        """Every column of the resource: its own (fields and timestamps), the account's
+        password hash and admin flag when it is the account, `deleted_at` with soft delete."""
+        account = ACCOUNT_COLUMNS if self.is_account(resource) else ()
+        return resource.stored_fields + account + ((DELETED_AT,) if resource.soft_delete else ())
 
     @property
     def needs_mongo(self) -> bool:
@@ -221,6 +228,11 @@ def check_blueprint(blueprint: Blueprint) -> None:
                 )
             columns.update({field.name, field.column})
             _check_ref(blueprint, resource, field)
+        if resource.soft_delete and "deleted_at" in columns:
+            raise BlueprintError(
+                f"resource {resource.name!r}: field 'deleted_at' is kept by the server with "
+                "soft_delete = true; rename the field or set soft_delete = false"
+            )
         for field in resource.stored_fields[len(resource.fields) :]:
             if field.name in columns:
                 raise BlueprintError(
@@ -330,6 +342,7 @@ def resource_from_input(
     ops: list[str] | None,
     access: AccessRules | None = None,
     timestamps: bool = True,
+    soft_delete: bool = False,
 ) -> Resource:
     """A resource from command-line input, with one-line errors like backend.toml's; new
     resources keep timestamps unless asked not to."""
@@ -338,6 +351,7 @@ def resource_from_input(
         "store": store,
         "fields": fields,
         "timestamps": timestamps,
+        "soft_delete": soft_delete,
     }
     if ops is not None:
         data["ops"] = ops

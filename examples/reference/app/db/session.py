@@ -178,8 +178,10 @@ async def unit_of_work(database: Database) -> AsyncIterator[Session]:
 
 
 async def ensure_exists(session: Session, model: type[Any], key: int, *, field: str) -> None:
-    """Refuse input whose `field` points at a `model` row that does not exist."""
-    if await session.get(model, key) is None:
+    """Refuse input whose `field` points at a `model` row that does not exist (or that is
+    deleted, for a model with soft delete)."""
+    row = await session.get(model, key)
+    if row is None or getattr(row, "deleted_at", None) is not None:
         raise InvalidReferenceError(f"{field}: {model.__name__} {key} does not exist", field=field)
 
 
