@@ -1,5 +1,5 @@
 """Hypothesis strategies over the blueprint space: every field type and modifier (list filters
-sort keys and searches too), timestamps on and off, both stores,
+sort keys and searches too), timestamps and soft delete on and off, both stores,
 refs in every direction, every ops subset (bulk where a resource creates), and agents with
 every tool kind.
 
@@ -112,6 +112,8 @@ class DrawnResource:
     """Level by operation; empty: the project's default."""
     timestamps: bool = False
     """`created_at`/`updated_at` kept by the server (then no field may take those names)."""
+    soft_delete: bool = False
+    """DELETE keeps rows (`deleted_at`); restore and purge routes."""
 
     @property
     def toml(self) -> str:
@@ -127,6 +129,7 @@ class DrawnResource:
             + (f"access = {{ {access} }}\n" if access else "")
             + (f'owner = "{OWNER_FIELD}"\n' if owned else "")
             + f"timestamps = {json.dumps(self.timestamps)}\n"
+            + ("soft_delete = true\n" if self.soft_delete else "")
             + f"fields = [\n{fields}]\n"
         )
 
@@ -299,7 +302,9 @@ def blueprints(
         ops = sorted(ops, key=OPERATIONS.index)
         if "create" in ops and draw(st.booleans()):
             ops.append(BULK)
-        resource = DrawnResource(name, store, ops, [], timestamps=timestamps)
+        resource = DrawnResource(
+            name, store, ops, [], timestamps=timestamps, soft_delete=draw(st.booleans())
+        )
         names_left = [n for n in FIELD_NAMES if not timestamps or n not in TIMESTAMP_NAMES]
         field_names = draw(st.lists(st.sampled_from(names_left), max_size=5, unique=True))
         for field_name in field_names:
