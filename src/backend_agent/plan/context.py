@@ -284,7 +284,8 @@ class ResourceContext:
                 "from sqlmodel import Field, SQLModel",
             }
         )
-        for field in self.all_fields + ([self.deleted_at] if self.deleted_at else []):
+        table_only = [self.deleted_at] if self.deleted_at and not self.is_mongo else []
+        for field in self.all_fields + table_only:
             lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)
         if self.lists_by_query:
             lines.update(self.query.imports)
