@@ -274,6 +274,9 @@ def evolution_step(draw: st.DrawFn, blueprint: Blueprint) -> Step:
         kinds.append("remove resource")
     if blueprint.resources:
         kinds.append("change operations")
+    tables = [r for r in blueprint.resources if r.store is Store.POSTGRES]
+    if tables:
+        kinds.append("toggle soft delete")
     kind = draw(st.sampled_from(kinds))
     if kind == "add resource" or not blueprint.resources:
         return draw(_add_resource(blueprint))
@@ -298,6 +301,14 @@ def evolution_step(draw: st.DrawFn, blueprint: Blueprint) -> Step:
         return (
             f"change resource {resource.name} --ops {','.join(ops)}",
             lambda root: operations.change_operations(root, resource.name, ops),
+        )
+    if kind == "toggle soft delete":
+        # (A MongoDB resource keeps the setting its documents were stored with.)
+        resource = draw(st.sampled_from(tables))
+        on = not resource.soft_delete
+        return (
+            f"change resource {resource.name} --{'' if on else 'no-'}soft-delete",
+            lambda root: operations.change_soft_delete(root, resource.name, on),
         )
     return draw(_edit_and_apply(blueprint))
 

@@ -1,6 +1,7 @@
 """Hypothesis strategies over the blueprint space: every field type and modifier (list filters
-sort keys and searches too), timestamps on and off, both stores,
-refs in every direction, every ops subset, and agents with every tool kind.
+sort keys and searches too), timestamps and soft delete on and off, both stores,
+refs in every direction, every ops subset (bulk where a resource creates), and agents with
+every tool kind.
 
 Drawn blueprints are valid by construction (the blueprint's own validation must accept every
 one of them); they are written as backend.toml text, so the spec parser is exercised too.
@@ -33,6 +34,8 @@ PLAIN_TYPES = (
     "list[str]",
 )
 OPERATIONS = ("create", "read", "list", "update", "delete")
+BULK = "bulk"
+"""Drawn besides OPERATIONS where a resource creates (never for the account)."""
 LEVELS = ("public", "authenticated", "owner", "admin")
 ACCOUNT = "Member"
 """The account resource of a drawn blueprint with `[auth]` (no other drawn resource has this
@@ -109,6 +112,8 @@ class DrawnResource:
     """Level by operation; empty: the project's default."""
     timestamps: bool = False
     """`created_at`/`updated_at` kept by the server (then no field may take those names)."""
+    soft_delete: bool = False
+    """DELETE keeps rows (`deleted_at`); restore and purge routes."""
 
     @property
     def toml(self) -> str:
@@ -124,6 +129,7 @@ class DrawnResource:
             + (f"access = {{ {access} }}\n" if access else "")
             + (f'owner = "{OWNER_FIELD}"\n' if owned else "")
             + f"timestamps = {json.dumps(self.timestamps)}\n"
+            + ("soft_delete = true\n" if self.soft_delete else "")
             + f"fields = [\n{fields}]\n"
         )
 
@@ -293,8 +299,11 @@ def blueprints(
         store = draw(st.sampled_from(STORES))
         ops = draw(st.lists(st.sampled_from(OPERATIONS), min_size=1, unique=True))
         timestamps = draw(st.booleans())
+        ops = sorted(ops, key=OPERATIONS.index)
+        if "create" in ops and draw(st.booleans()):
+            ops.append(BULK)
         resource = DrawnResource(
-            name, store, sorted(ops, key=OPERATIONS.index), [], timestamps=timestamps
+            name, store, ops, [], timestamps=timestamps, soft_delete=draw(st.booleans())
         )
         names_left = [n for n in FIELD_NAMES if not timestamps or n not in TIMESTAMP_NAMES]
         field_names = draw(st.lists(st.sampled_from(names_left), max_size=5, unique=True))
@@ -348,9 +357,10 @@ def access_levels(draw: st.DrawFn, ops: list[str], *, creatable_by_owner: bool) 
     if not creatable_by_owner and levels.get("create") == "owner":
         levels["create"] = draw(st.sampled_from(("public", "authenticated", "admin")))
     owned = creatable_by_owner and "owner" in levels.values()
-    if owned and levels.get("create") in ("public", "admin"):
-        levels["create"] = draw(st.sampled_from(("owner", "authenticated")))
-    return {op: levels[op] for op in OPERATIONS if op in levels}
+    for creating in ("create", BULK):
+        if owned and levels.get(creating) in ("public", "admin"):
+            levels[creating] = draw(st.sampled_from(("owner", "authenticated")))
+    return {op: levels[op] for op in (*OPERATIONS, BULK) if op in levels}
 
 
 @st.composite

@@ -54,7 +54,11 @@ EVERY_TYPE_OPTIONAL = [
 COVERING = DrawnBlueprint(
     resources=[
         DrawnResource(
-            "Account", "postgres", ["create", "read", "list", "update", "delete"], EVERY_TYPE
+            "Account",
+            "postgres",
+            ["create", "read", "list", "update", "delete", "bulk"],
+            EVERY_TYPE,
+            soft_delete=True,
         ),
         DrawnResource(
             "Folder",
@@ -69,13 +73,15 @@ COVERING = DrawnBlueprint(
                 "discount:decimal:min=-0.3:max=0.7:default=0.1",
             ],
             timestamps=True,
+            soft_delete=True,
         ),
         DrawnResource("Catalog", "postgres", ["read", "list"], ["name:str", "folder:ref(Folder)"]),
         DrawnResource(
             "Document",
             "mongo",
-            ["create", "read", "list", "update", "delete"],
+            ["create", "read", "list", "update", "delete", "bulk"],
             [*EVERY_TYPE, "account:ref(Account)", "folder:ref(Folder):optional:unique"],
+            soft_delete=True,
         ),
         DrawnResource(
             "Note",
@@ -101,7 +107,8 @@ COVERING = DrawnBlueprint(
         ]
     },
 )
-"""Every field type and modifier kind on both stores, with and without timestamps; refs
+"""Every field type and modifier kind on both stores, with and without timestamps, soft
+delete and bulk creates (a multi-row INSERT of every column type); refs
 PG->PG (required, optional, to itself, twice to one resource), Mongo->PG, a chain through a
 resource without a create route; agents with every tool kind on both stores."""
 

@@ -140,12 +140,18 @@ def add_resource(
     store: Annotated[Store, typer.Option(help="Where the resource is stored.")] = Store.POSTGRES,
     ops: Annotated[
         str | None,
-        typer.Option(help="Comma-separated operations (default: create,read,list,update,delete)."),
+        typer.Option(
+            help="Comma-separated operations (default: create,read,list,update,delete; "
+            "bulk adds POST /things/bulk)."
+        ),
     ] = None,
     access: AccessOption = None,
     timestamps: Annotated[
         bool, typer.Option(help="Keep created_at and updated_at, set by the server.")
     ] = True,
+    soft_delete: Annotated[
+        bool, typer.Option(help="DELETE marks rows deleted; admins restore or purge them.")
+    ] = False,
     project: ProjectOption = Path(),
     dry_run: DryRunOption = False,
     conflicts: ConflictsOption = "stop",
@@ -167,6 +173,7 @@ def add_resource(
         ops=operation_list,
         access=access,
         timestamps=timestamps,
+        soft_delete=soft_delete,
         dry_run=dry_run,
         conflict_mode=conflicts,
     )
@@ -306,15 +313,20 @@ def change_resource(
     name: Annotated[str, typer.Argument(help="The resource to change.")],
     ops: Annotated[str | None, typer.Option(help="Comma-separated operations it exposes.")] = None,
     access: AccessOption = None,
+    soft_delete: Annotated[
+        bool | None,
+        typer.Option(help="Turn soft delete on or off (migrates deleted_at and unique keys)."),
+    ] = None,
     project: ProjectOption = Path(),
     dry_run: DryRunOption = False,
     conflicts: ConflictsOption = "stop",
 ) -> None:
-    """Change which operations a resource exposes (--ops), or who may call them (--access)."""
+    """Change which operations a resource exposes (--ops), who may call them (--access), or
+    whether DELETE keeps rows (--soft-delete/--no-soft-delete)."""
     from backend_agent import operations
 
-    if ops is None and not access:
-        raise UsageError("say what to change: --ops, --access, or both")
+    if ops is None and not access and soft_delete is None:
+        raise UsageError("say what to change: --ops, --access, --soft-delete")
     if ops is not None:
         operation_list = [op.strip() for op in ops.split(",") if op.strip()]
         _report(
@@ -326,6 +338,12 @@ def change_resource(
         _report(
             operations.change_access(
                 project, name, access, dry_run=dry_run, conflict_mode=conflicts
+            )
+        )
+    if soft_delete is not None:
+        _report(
+            operations.change_soft_delete(
+                project, name, soft_delete, dry_run=dry_run, conflict_mode=conflicts
             )
         )
 

@@ -146,6 +146,7 @@ def add_resource(
     ops: list[str] | None = None,
     access: list[str] | None = None,
     timestamps: bool = True,
+    soft_delete: bool = False,
     dry_run: bool = False,
     conflict_mode: str = "stop",
 ) -> Outcome:
@@ -153,11 +154,18 @@ def add_resource(
 
     `access` holds levels as the command line takes them: `["owner", "read=public"]`; owner
     access adds an `owner:ref(Account)` field when the resource has no ref to the account.
-    `timestamps`: the server keeps its `created_at` and `updated_at`.
+    `timestamps`: the server keeps its `created_at` and `updated_at`; `soft_delete`: DELETE
+    marks rows deleted, administrators restore or purge them.
     """
     rules = access_from_input(access) if access else None
     resource = resource_from_input(
-        name, store=store, fields=fields, ops=ops, access=rules, timestamps=timestamps
+        name,
+        store=store,
+        fields=fields,
+        ops=ops,
+        access=rules,
+        timestamps=timestamps,
+        soft_delete=soft_delete,
     )
     return _edit(
         root,
@@ -290,6 +298,21 @@ def change_operations(
     return _edit(
         root,
         lambda current: blueprint_document.set_operations(current, resource, ops),
+        command=f"change resource {resource}",
+        dry_run=dry_run,
+        conflict_mode=conflict_mode,
+    )
+
+
+@_one_writer
+def change_soft_delete(
+    root: Path, resource: str, on: bool, *, dry_run: bool = False, conflict_mode: str = "stop"
+) -> Outcome:
+    """Turn soft delete on or off; the migration adds or drops `deleted_at` and swaps unique
+    constraints for unique indexes over the rows not deleted (and back)."""
+    return _edit(
+        root,
+        lambda current: blueprint_document.set_soft_delete(current, resource, on),
         command=f"change resource {resource}",
         dry_run=dry_run,
         conflict_mode=conflict_mode,

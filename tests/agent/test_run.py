@@ -244,7 +244,7 @@ def test_d_malformed_arguments_come_back_as_validation_errors(project: Path) -> 
     assert outputs["types"].startswith("error: invalid arguments: ")
     assert "name: Input should be a valid string" in outputs["types"]
     assert "fields: Input should be a valid list" in outputs["types"]
-    expected_ops = "ops.1: Input should be 'create', 'read', 'list', 'update' or 'delete'"
+    expected_ops = "ops.1: Input should be 'create', 'read', 'list', 'update', 'delete' or 'bulk'"
     assert expected_ops in outputs["types"]
     assert "email:email" not in outputs["types"]  # the arguments are not echoed back
     assert outputs["array"] == (

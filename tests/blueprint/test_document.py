@@ -75,7 +75,8 @@ def test_adding_a_resource_keeps_comments_and_order() -> None:
         ),
         (
             "[project]\nname = 'shop'\n[resources.User]\nops = ['create', 'fly']\n",
-            "resources.User.ops.1: Input should be 'create', 'read', 'list', 'update' or 'delete'",
+            "resources.User.ops.1: Input should be 'create', 'read', 'list', 'update', 'delete' "
+            "or 'bulk'",
         ),
         (
             "[project]\nname = 'shop'\n[resources.User]\nstore = 'redis'\n",

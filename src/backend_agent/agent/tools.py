@@ -101,6 +101,7 @@ def add_resource_tool(
     ops: list[Operation] | None,
     store: Store,
     access: list[str] | None = None,
+    soft_delete: bool = False,
 ) -> str:
     """Add a resource: table, schemas, service, routes, tests and an Alembic migration.
 
@@ -117,11 +118,13 @@ def add_resource_tool(
     Args:
         name: PascalCase singular name, e.g. User or OrderItem.
         fields: Field specs; the id field is added for you.
-        ops: HTTP operations to expose; null for all five.
+        ops: HTTP operations to expose; null for all five (bulk, many creates in one
+            request, only when listed).
         store: "postgres" for relational data, "mongo" for flexible documents.
         access: Who may call it, once the project has accounts (add_auth): items like
             "owner" (every operation) and "read=public" (one operation); levels are
             public, authenticated, owner, admin. Null for the default (authenticated).
+        soft_delete: DELETE keeps the row as deleted, restorable or purged by admins.
     """
     with ctx.context.lock:
         outcome = operations.add_resource(
@@ -131,6 +134,7 @@ def add_resource_tool(
             store=store.value,
             ops=[op.value for op in ops] if ops else None,
             access=list(access) if access else None,
+            soft_delete=soft_delete,
         )
         return _outcome_text(ctx.context, f"add resource {name}", outcome)
 

@@ -47,6 +47,8 @@ class AccessRules(BaseModel):
     list: Access | None = None
     update: Access | None = None
     delete: Access | None = None
+    bulk: Access | None = None
+    """Unset: the level of create (a bulk create is many creates)."""
 
     def overrides(self) -> dict[str, Access]:
         """The per-operation levels given, by operation name."""
@@ -162,6 +164,16 @@ def _check_account(blueprint: Blueprint) -> None:
         )
     if account.owner is not None:
         raise BlueprintError(f"{where}: an account owns itself; remove its owner key")
+    if account.soft_delete:
+        raise BlueprintError(
+            f"{where}: a deleted account must lose its sign-in at once, so accounts are "
+            "deleted for good; remove soft_delete"
+        )
+    if "bulk" in account.ops:
+        raise BlueprintError(
+            f"{where}: accounts are opened one at a time through POST /auth/register; "
+            "remove bulk from its ops"
+        )
     if "create" in account.ops and blueprint.access(account, "create") is Access.OWNER:
         raise BlueprintError(
             f"{where}: create cannot be 'owner' (accounts are opened through "
@@ -201,12 +213,13 @@ def _check_owner(blueprint: Blueprint, resource: Resource, *, owned: bool) -> No
             f"{where}: owner field {field.name!r} must be required (a row without an owner "
             "belongs to nobody); drop :optional"
         )
-    creators = blueprint.access(resource, "create") if "create" in resource.ops else None
-    if creators in (Access.PUBLIC, Access.ADMIN):
-        raise BlueprintError(
-            f"{where}: create cannot be {creators}: a new row belongs to the account that "
-            "creates it, so every account must be able to; make it 'owner'"
-        )
+    for operation in ("create", "bulk"):
+        creators = blueprint.access(resource, operation) if operation in resource.ops else None
+        if creators in (Access.PUBLIC, Access.ADMIN):
+            raise BlueprintError(
+                f"{where}: {operation} cannot be {creators}: a new row belongs to the account "
+                "that creates it, so every account must be able to; make it 'owner'"
+            )
 
 
 def owner_ref(resource: Resource, account: str) -> FieldSpec | None:
@@ -234,7 +247,7 @@ def access_from_input(items: list[str]) -> AccessRules:
         where = ".".join(str(part) for part in problem["loc"])
         if problem["type"] == "extra_forbidden":
             raise BlueprintError(
-                f"--access {where}=...: not an operation (create, read, list, update, delete)"
+                f"--access {where}=...: not an operation (create, read, list, update, delete, bulk)"
             ) from None
         raise BlueprintError(
             f"--access {where}: {spelled.get(where)!r} is not a level "

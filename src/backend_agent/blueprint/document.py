@@ -98,6 +98,8 @@ def _resource_item(resource: Resource) -> Table:
     if resource.owner is not None:
         table.add("owner", resource.owner)
     table.add("timestamps", resource.timestamps)
+    if resource.soft_delete:
+        table.add("soft_delete", True)
     fields = tomlkit.array()
     fields.multiline(True)
     fields.extend(field.to_spec() for field in resource.fields)
@@ -191,6 +193,16 @@ def set_operations(current: BlueprintDocument, resource: str, ops: list[str]) ->
         rules = AccessRules(default=existing.access.default, **kept)
         if rules != existing.access:
             table["access"] = _access_item(rules)
+    return current.revalidated()
+
+
+def set_soft_delete(current: BlueprintDocument, resource: str, on: bool) -> BlueprintDocument:
+    """Turn soft delete on or off for a resource (the key goes when it is off)."""
+    table = resource_table(current, resource)
+    if on:
+        table["soft_delete"] = True
+    elif "soft_delete" in table:
+        del table["soft_delete"]
     return current.revalidated()
 
 

@@ -37,15 +37,27 @@ class Operation(StrEnum):
     LIST = "list"
     UPDATE = "update"
     DELETE = "delete"
+    BULK = "bulk"
+    """`POST /things/bulk`: many creates in one transaction, all or nothing."""
 
 
-ALL_OPERATIONS = tuple(Operation)
+ALL_OPERATIONS = (
+    Operation.CREATE,
+    Operation.READ,
+    Operation.LIST,
+    Operation.UPDATE,
+    Operation.DELETE,
+)
+"""What a resource exposes when `ops` is not given; `bulk` is only there when asked for."""
 TIMESTAMP_FIELDS = (
     FieldSpec(name="created_at", type=FieldType.DATETIME, default="now", filter=True, sort=True),
     FieldSpec(name="updated_at", type=FieldType.DATETIME, default="now", filter=True, sort=True),
 )
 """The columns `timestamps = true` adds: set by the server, never sent by a client; lists
 filter and sort by them ("newest first", "changed since")."""
+DELETED_AT = FieldSpec(name="deleted_at", type=FieldType.DATETIME, optional=True)
+"""The column `soft_delete = true` adds: when the row was deleted (None while it lives); set
+only by DELETE, never in a schema of the API."""
 
 
 def _parse_fields(value: object) -> object:
@@ -72,6 +84,9 @@ class Resource(BaseModel):
     timestamps: bool = False
     """`created_at`/`updated_at` kept by the server. Off when the key is absent, so blueprints
     written before it keep their shape; `add resource` writes it, on by default."""
+    soft_delete: bool = False
+    """DELETE marks the row deleted (`deleted_at`) instead of removing it; every read, write
+    and unique value ignores deleted rows, and administrators restore or purge them."""
 
     @property
     def snake(self) -> str:
@@ -152,6 +167,8 @@ class Blueprint(BaseModel):
         """Who may call `operation` of `resource`: its override, the resource's default,
         else any signed-in account when the project has accounts, anyone when not."""
         rules = resource.access or AccessRules()
+        if operation == Operation.BULK and rules.bulk is None:
+            return self.access(resource, Operation.CREATE)  # many creates: create's level
         level = rules.overrides().get(operation) or rules.default
         if level is not None:
             return level
@@ -167,9 +184,10 @@ class Blueprint(BaseModel):
         return owner_ref(resource, self.auth.account)
 
     def stored_fields(self, resource: Resource) -> tuple[FieldSpec, ...]:
-        """Every column of the resource: its own (fields and timestamps), and the account's
-        password hash and admin flag when it is the account."""
-        return resource.stored_fields + (ACCOUNT_COLUMNS if self.is_account(resource) else ())
+        """Every column of the resource: its own (fields and timestamps), the account's
+        password hash and admin flag when it is the account, `deleted_at` with soft delete."""
+        account = ACCOUNT_COLUMNS if self.is_account(resource) else ()
+        return resource.stored_fields + account + ((DELETED_AT,) if resource.soft_delete else ())
 
     @property
     def needs_mongo(self) -> bool:
@@ -197,6 +215,11 @@ def check_blueprint(blueprint: Blueprint) -> None:
             seen[key] = resource.name
         if not resource.ops:
             raise BlueprintError(f"resource {resource.name!r} has no operations: list at least one")
+        if resource.has(Operation.BULK) and not resource.has(Operation.CREATE):
+            raise BlueprintError(
+                f"resource {resource.name!r}: bulk stores many creates at once and needs the "
+                "create operation too; add create to ops"
+            )
         columns: set[str] = set()
         for field in resource.fields:
             if field.column in columns or field.name in columns:
@@ -205,6 +228,11 @@ def check_blueprint(blueprint: Blueprint) -> None:
                 )
             columns.update({field.name, field.column})
             _check_ref(blueprint, resource, field)
+        if resource.soft_delete and "deleted_at" in columns:
+            raise BlueprintError(
+                f"resource {resource.name!r}: field 'deleted_at' is kept by the server with "
+                "soft_delete = true; rename the field or set soft_delete = false"
+            )
         for field in resource.stored_fields[len(resource.fields) :]:
             if field.name in columns:
                 raise BlueprintError(
@@ -314,6 +342,7 @@ def resource_from_input(
     ops: list[str] | None,
     access: AccessRules | None = None,
     timestamps: bool = True,
+    soft_delete: bool = False,
 ) -> Resource:
     """A resource from command-line input, with one-line errors like backend.toml's; new
     resources keep timestamps unless asked not to."""
@@ -322,6 +351,7 @@ def resource_from_input(
         "store": store,
         "fields": fields,
         "timestamps": timestamps,
+        "soft_delete": soft_delete,
     }
     if ops is not None:
         data["ops"] = ops

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Operation, Resource, Store
 from backend_agent.blueprint.access import Access
+from backend_agent.blueprint.model import DELETED_AT
 from backend_agent.plan.python_types import PythonField
 from backend_agent.plan.queries import ListQuery
 from backend_agent.plan.samples import example_value, invalid_example, valid_expression
@@ -70,17 +71,21 @@ class ResourceContext:
 
     def error_codes(self, operation: str) -> list[int]:
         """The error statuses (besides 422) a route of `operation` can answer, for OpenAPI."""
-        writes = operation in ("create", "update")
+        writes = operation in ("create", "update", "bulk")
         level = self.level(operation)
         conflicts = {
             "create": True,  # an Idempotency-Key sent again with another body
             "update": bool(self.uniques or self.refs),
-            "delete": any(r.store is Store.POSTGRES for r, _ in self.referrers),
+            "bulk": bool(self.uniques or self.refs),
+            "delete": not self.r.soft_delete
+            and any(r.store is Store.POSTGRES for r, _ in self.referrers),
+            "purge": any(r.store is Store.POSTGRES for r, _ in self.referrers),
+            "restore": bool(self.uniques),
         }.get(operation, False)
         codes = [400] if writes else []
         codes += [401] if level is not Access.PUBLIC else []
         codes += [403] if level is Access.ADMIN else []
-        codes += [404] if operation in ("read", "update", "delete") else []
+        codes += [404] if operation in ("read", "update", "delete", "restore", "purge") else []
         codes += [409] if conflicts else []
         codes += [413] if writes else []
         return [*codes, 503]
@@ -98,6 +103,10 @@ class ResourceContext:
         return self.blueprint.is_account(self.r)
 
     def level(self, operation: str) -> Access:
+        """Who may call `operation`; restoring and purging soft-deleted rows is for
+        administrators (for anyone, like every route, in a project without accounts)."""
+        if operation in ("restore", "purge"):
+            return Access.ADMIN if self.auth else Access.PUBLIC
         return self.blueprint.access(self.r, operation)
 
     @property
@@ -128,7 +137,7 @@ class ResourceContext:
     def caller(self, operation: str) -> str | None:
         """The handler's caller parameter, when the caller's id matters: it owns a new row,
         or it narrows an owner-level operation to its own rows."""
-        if operation == "create" and self.owner is not None:
+        if operation in ("create", "bulk") and self.owner is not None:
             return "caller: CallerDep"
         return "caller: CallerDep" if self.level(operation) is Access.OWNER else None
 
@@ -136,7 +145,8 @@ class ResourceContext:
         """What a route (or a tool, with `deps.`) passes as the service's `owner`."""
         if self.caller(operation) is None:
             return None
-        return "owner=caller.id" if operation == "create" else "owner=owner_scope(caller)"
+        creates = operation in ("create", "bulk")
+        return "owner=caller.id" if creates else "owner=owner_scope(caller)"
 
     def key_dependency(self, operation: str) -> str:
         """A create's Idempotency-Key: the caller's own when there is a caller."""
@@ -165,9 +175,10 @@ class ResourceContext:
         if not self.is_mongo:
             if operation in ("read", "list"):
                 return [("session", "ReadSessionDep")]
-            wants_mongo = operation == "delete" and bool(self.mongo_referrers)
+            removes = operation == "purge" or (operation == "delete" and not self.r.soft_delete)
+            wants_mongo = removes and bool(self.mongo_referrers)
             return [("session", "SessionDep")] + ([("database", "MongoDep")] if wants_mongo else [])
-        checks_refs = operation in ("create", "update") and bool(self.refs)
+        checks_refs = operation in ("create", "update", "bulk") and bool(self.refs)
         return [("database", "MongoDep")] + ([("session", "SessionDep")] if checks_refs else [])
 
     @property
@@ -193,6 +204,20 @@ class ResourceContext:
         """Every stored field: the table, the documents and the Read schema."""
         owner = self.blueprint.owner_field(self.r)
         return [PythonField(spec, self.r, owner=spec == owner) for spec in self.r.stored_fields]
+
+    @property
+    def soft_delete(self) -> bool:
+        return self.r.soft_delete
+
+    @cached_property
+    def deleted_at(self) -> PythonField | None:
+        """The column soft delete keeps (None while the row lives), in no schema of the API."""
+        return PythonField(DELETED_AT, self.r) if self.r.soft_delete else None
+
+    @property
+    def partial_uniques(self) -> list[PythonField]:
+        """Unique among the rows not deleted: unique indexes `WHERE deleted_at IS NULL`."""
+        return [field for field in self.all_fields if field.partial_unique]
 
     @property
     def stored_refs(self) -> list[PythonField]:
@@ -259,11 +284,12 @@ class ResourceContext:
                 "from sqlmodel import Field, SQLModel",
             }
         )
-        for field in self.all_fields:
+        table_only = [self.deleted_at] if self.deleted_at and not self.is_mongo else []
+        for field in self.all_fields + table_only:
             lines.update(line for line in field.imports() if not self.is_mongo or "sql" not in line)
         if self.lists_by_query:
             lines.update(self.query.imports)
-        if self.query.trigram_fields and not self.is_mongo:
+        if (self.query.trigram_fields or self.partial_uniques) and not self.is_mongo:
             lines.add("import sqlalchemy as sa")
         return sorted(lines)
 

@@ -36,6 +36,7 @@ AUTH_ONLY = frozenset(
     }
 )
 QUERIES_ONLY = frozenset({"app/models/queries.py"})
+BULK_ONLY = frozenset({"app/services/bulk.py"})
 TABLE_QUERIES_ONLY = frozenset({"app/db/filters.py"})
 UNIT_OF_WORK_TEST = "tests/test_unit_of_work.py.jinja"
 AGENTS_ROUTES = "agents"
@@ -55,6 +56,7 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
         "auth": account is not None,
         "account": account,
         "mongo": blueprint.needs_mongo,
+        "bulk": any(context.r.has(Operation.BULK) for context in contexts),
         "unit_of_work": _unit_of_work_example(contexts),
         "direct": [context for context in contexts if not context.r.has(Operation.CREATE)],
     }
@@ -66,6 +68,8 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
         if relative in AGENTS_ONLY and not agents:
             continue
         if relative in AUTH_ONLY and account is None:
+            continue
+        if relative in BULK_ONLY and not common["bulk"]:
             continue
         if relative in QUERIES_ONLY and not any(c.lists_by_query for c in contexts):
             continue
@@ -134,6 +138,7 @@ def resource_files(context: ResourceContext) -> dict[str, str]:
         "refs": context.refs,
         "imports": context.model_imports,
         "required": context.required,
+        "required_refs": context.required_refs,
         "uniques": context.uniques,
         "invalid": context.invalid,
         "update_field": context.update_field,

@@ -31,7 +31,7 @@ class MigrationStep:
 
     kind: str
     """create_table, drop_table, add_column, drop_column, alter_column, add_foreign_key,
-    create_keys_table."""
+    create_keys_table, purge_deleted (the rows soft delete kept, when it is turned off)."""
     table: str
     fields: list[PythonField] = field(default_factory=list)
     """All columns of the table, for create_table and drop_table."""
@@ -126,14 +126,18 @@ def _column_steps(
     old_fields = {f.name: PythonField(f, before) for f in old.stored_fields(before)}
     new_fields = {f.name: PythonField(f, after) for f in new.stored_fields(after)}
     steps: list[MigrationStep] = []
-    for name, field_after in new_fields.items():
+    if before.soft_delete and not after.soft_delete:
+        # Before unique constraints return: deleted rows may repeat values of live ones.
+        steps.append(MigrationStep("purge_deleted", table))
+    # `deleted_at` first: the unique indexes soft delete swaps in are conditions on it.
+    for name, field_after in sorted(new_fields.items(), key=lambda item: item[0] != "deleted_at"):
         field_before = old_fields.get(name)
         if field_before is None:
             value = _backfill(
                 after, field_after.spec, backfill, needed=not field_after.spec.optional
             )
             steps.append(MigrationStep("add_column", table, new=field_after, backfill=value))
-        elif field_before.spec != field_after.spec:
+        elif _shape(field_before) != _shape(field_after):
             steps += _alter(table, after, field_before, field_after, backfill)
     steps += [
         MigrationStep("drop_column", table, old=field_before)
@@ -141,6 +145,12 @@ def _column_steps(
         if name not in new_fields
     ]
     return steps
+
+
+def _shape(field: PythonField) -> tuple[object, ...]:
+    """What a column change compares: the field, and what the database keeps for it (soft
+    delete swaps a unique constraint for a partial unique index with the field unchanged)."""
+    return (field.spec, field.sql_shape)
 
 
 def _alter(
@@ -214,6 +224,18 @@ def _check_documents(old: Blueprint, new: Blueprint) -> None:
             raise BlueprintError(
                 f"{resource.name}: documents stored before timestamps were kept have none, "
                 "so they could not be read; keep timestamps = false for this resource"
+            )
+        if before.soft_delete and not resource.soft_delete:
+            raise BlueprintError(
+                f"{resource.name}: documents deleted with soft delete would read as live "
+                "again (MongoDB has no migration to remove them); keep soft_delete = true"
+            )
+        uniques = any(spec.unique for spec in resource.fields)
+        if resource.soft_delete and not before.soft_delete and uniques:
+            raise BlueprintError(
+                f"{resource.name}: documents stored before soft delete have no deleted_at, so "
+                "its unique indexes (over documents not deleted) would not cover them; keep "
+                "soft_delete = false for this resource"
             )
         for spec in resource.fields:
             was = before.field(spec.name)

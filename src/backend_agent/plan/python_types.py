@@ -237,7 +237,7 @@ class PythonField:
         if spec.type is FieldType.REF:
             target = self.resource_ref_table
             args += [f'foreign_key="{target}.id"', 'ondelete="RESTRICT"']
-        if spec.unique:
+        if spec.unique and not self.partial_unique:
             args.append("unique=True")
         if self.indexed:
             args.append("index=True")
@@ -254,11 +254,18 @@ class PythonField:
         return self.resource.timestamps and self.spec in TIMESTAMP_FIELDS
 
     @property
-    def sql_shape(self) -> tuple[bool, bool, bool, bool, str | None]:
-        """What the database enforces or keeps besides the type: null, unique, index, trigram
-        index, foreign key."""
+    def partial_unique(self) -> bool:
+        """Unique among the rows not deleted (soft delete): a unique index `WHERE deleted_at
+        IS NULL` instead of a unique constraint, so a deleted row's value can be taken again."""
+        return self.spec.unique and self.resource.soft_delete
+
+    @property
+    def sql_shape(self) -> tuple[bool, bool, bool, bool, bool, str | None]:
+        """What the database enforces or keeps besides the type: null, unique (over every row
+        or the live ones), index, trigram index, foreign key."""
         spec = self.spec
-        return (spec.optional, spec.unique, self.indexed, spec.search, spec.ref)
+        shape = (spec.optional, spec.unique, self.partial_unique, self.indexed, spec.search)
+        return (*shape, spec.ref)
 
     @property
     def indexed(self) -> bool:

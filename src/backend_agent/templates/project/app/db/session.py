@@ -18,7 +18,7 @@ unreachable database `UnavailableError` (503).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias, TypeVar, cast, overload
 
@@ -256,6 +256,20 @@ async def unit_of_work(database: Database) -> AsyncIterator[Session]:
 
 
 async def ensure_exists(session: Session, model: type[Any], key: int, *, field: str) -> None:
-    """Refuse input whose `field` points at a `model` row that does not exist."""
-    if await session.get(model, key) is None:
+    """Refuse input whose `field` points at a `model` row that does not exist (or that is
+    deleted, for a model with soft delete)."""
+    row = await session.get(model, key)
+    if row is None or getattr(row, "deleted_at", None) is not None:
         raise InvalidReferenceError(f"{field}: {model.__name__} {key} does not exist", field=field)
+
+
+async def ensure_all_exist(
+    session: Session, model: type[Any], keys: Iterable[int | None], *, field: str
+) -> None:
+    """Refuse a bulk input whose items point at `model` rows that do not exist, naming the
+    first such item (`3.customer_id`); each distinct key is looked up once."""
+    checked: set[int] = set()
+    for index, key in enumerate(keys):
+        if key is not None and key not in checked:
+            await ensure_exists(session, model, key, field=f"{index}.{field}")
+            checked.add(key)
