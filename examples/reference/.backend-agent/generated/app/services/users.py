@@ -5,10 +5,13 @@ a function sees only the rows of that account: another account's row is not foun
 """
 
 import logging
+from functools import cache
 
 from pymongo.errors import ConnectionFailure
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.errors import NotFoundError, UnavailableError
 from app.db.mongo import MongoDatabase
@@ -22,6 +25,27 @@ logger = logging.getLogger(__name__)
 SCOPE = "users"
 """Where this resource's idempotency keys live."""
 
+# Statements are built once and take their values when they run: building one costs
+# SQLAlchemy more than running it from its compiled cache.
+_INSERT = insert(User).returning(User)
+_ONE = select(User).where(col(User.id) == bindparam("_id"))
+_UPDATE = update(User).where(col(User.id) == bindparam("_id")).returning(User)
+_DELETE = delete(User).where(col(User.id) == bindparam("_id"))
+_MINE = col(User.id) == bindparam("_owner")
+"""What limits a statement to the rows of one account."""
+_ONE_MINE = _ONE.where(_MINE)
+_UPDATE_MINE = _UPDATE.where(_MINE)
+_DELETE_MINE = _DELETE.where(_MINE)
+_CONDITIONS: dict[str, ColumnElement[bool]] = {
+    "_owner": _MINE,
+}
+"""Each condition a list may have, by the name of the value it binds."""
+
+
+def _key(user_id: int, owner: int | None) -> dict[str, object]:
+    """The values that find one user: its id, and with `owner` its account's."""
+    return {"_id": user_id} if owner is None else {"_id": user_id, "_owner": owner}
+
 
 async def create_user(
     session: Session, data: UserCreate, key: IdempotencyKey | None = None
@@ -30,17 +54,15 @@ async def create_user(
     if key is not None and (answer := await idempotency.replay(session, key, SCOPE, data)):
         return User.model_validate(answer)
     values = data.model_dump()
-    user = await session.one(insert(User).returning(User), values, last=key is None)
+    user = await session.one(_INSERT, values, last=key is None)
     if key is not None:
         await idempotency.remember(session, key, SCOPE, data, UserRead.model_validate(user))
     return user
 
 
 async def get_user(session: Session, user_id: int, *, owner: int | None = None) -> User:
-    statement = select(User).where(col(User.id) == user_id)
-    if owner is not None:
-        statement = statement.where(col(User.id) == owner)
-    user = await session.first(statement)
+    statement = _ONE if owner is None else _ONE_MINE
+    user = await session.first(statement, _key(user_id, owner))
     if user is None:
         raise NotFoundError(f"User {user_id} not found")
     return user
@@ -54,11 +76,18 @@ async def list_users(
     owner: int | None = None,
 ) -> list[UserRead]:
     """A page of users."""
-    statement = select(User)
+    values: dict[str, object] = {"_offset": offset, "_limit": limit}
     if owner is not None:
-        statement = statement.where(col(User.id) == owner)
-    statement = statement.order_by(col(User.id)).offset(offset).limit(limit)
-    return await session.all(statement, into=UserRead)
+        values["_owner"] = owner
+    return await session.all(_page(tuple(values)), values, into=UserRead)
+
+
+@cache
+def _page(given: tuple[str, ...]) -> SelectOfScalar[User]:
+    """The statement of a page with these values given, built once per combination."""
+    conditions = [_CONDITIONS[name] for name in given if name in _CONDITIONS]
+    statement = select(User).where(*conditions)
+    return statement.order_by(col(User.id)).offset(bindparam("_offset")).limit(bindparam("_limit"))
 
 
 async def update_user(
@@ -67,10 +96,8 @@ async def update_user(
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         return await get_user(session, user_id, owner=owner)
-    statement = update(User).where(col(User.id) == user_id)
-    if owner is not None:
-        statement = statement.where(col(User.id) == owner)
-    user = await session.first(statement.values(changes).returning(User), last=True)
+    statement = _UPDATE if owner is None else _UPDATE_MINE
+    user = await session.first(statement, changes | _key(user_id, owner), last=True)
     if user is None:
         raise NotFoundError(f"User {user_id} not found")
     return user
@@ -111,8 +138,6 @@ async def delete_user(
 async def _delete_row(
     session: Session, user_id: int, owner: int | None, *, last: bool = False
 ) -> None:
-    statement = delete(User).where(col(User.id) == user_id)
-    if owner is not None:
-        statement = statement.where(col(User.id) == owner)
-    if await session.execute(statement, last=last) == 0:
+    statement = _DELETE if owner is None else _DELETE_MINE
+    if await session.execute(statement, _key(user_id, owner), last=last) == 0:
         raise NotFoundError(f"User {user_id} not found")
