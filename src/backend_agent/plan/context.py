@@ -9,6 +9,7 @@ from functools import cached_property
 
 from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Operation, Resource, Store
 from backend_agent.blueprint.access import Access
+from backend_agent.plan.links import Link
 from backend_agent.plan.python_types import PythonField
 from backend_agent.plan.queries import ListQuery
 from backend_agent.plan.samples import example_value, invalid_example, valid_expression
@@ -83,6 +84,16 @@ class ResourceContext:
         codes += [404] if operation in ("read", "update", "delete") else []
         codes += [409] if conflicts else []
         codes += [413] if writes else []
+        return [*codes, 503]
+
+    def link_error_codes(self, operation: str) -> list[int]:
+        """The error statuses of a link route: listing links (`read`), or changing them
+        (`update`: its access level, and 409 when a linked row goes at the same moment)."""
+        level = self.level(operation)
+        codes = [401] if level is not Access.PUBLIC else []
+        codes += [403] if level is Access.ADMIN else []
+        codes += [404]
+        codes += [409] if operation == "update" and not self.is_mongo else []
         return [*codes, 503]
 
     # Access ---------------------------------------------------------------------------
@@ -302,6 +313,27 @@ class ResourceContext:
     @property
     def referrers(self) -> list[tuple[Resource, FieldSpec]]:
         return self.blueprint.referrers(self.r.name)
+
+    @cached_property
+    def links(self) -> list[Link]:
+        """Its `many` fields, with the resources they link to."""
+        return [
+            Link(spec, self.r, target)
+            for spec in self.r.links
+            if (target := self.blueprint.resource(spec.ref or "")) is not None
+        ]
+
+    @property
+    def linked_by(self) -> list[Link]:
+        """The `many` fields of MongoDB resources that link to this one: a deleted document's
+        id is taken out of their arrays (PostgreSQL's link tables cascade on their own)."""
+        return [
+            link
+            for context in (ResourceContext(r, self.blueprint) for r in self.blueprint.resources)
+            if context.is_mongo
+            for link in context.links
+            if link.target.name == self.r.name
+        ]
 
     @property
     def referrer_labels(self) -> list[tuple[Resource, FieldSpec, str, str]]:
