@@ -61,6 +61,40 @@ def test_adding_a_resource_keeps_comments_and_order() -> None:
             "field 'a' is defined twice",
         ),
         (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['tags:many(Tag)']\n",
+            "field 'tags' links to unknown resource 'Tag'",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['related:many(Post)']\n",
+            "links Post to itself, which many(...) does not support",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['tags:many(Tag)']\n"
+            "[resources.Tag]\nstore = 'mongo'\n",
+            "links postgres resource 'Post' to mongo resource 'Tag': many(...) links resources "
+            "of one store only",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['tags:many(Tag)', 'tags:str']\n"
+            "[resources.Tag]\n",
+            "field 'tags' is defined twice",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['tags:many(Tag)']\n"
+            "[resources.Tag]\n[resources.PostTag]\n",
+            "keeps its links in table 'post_tags', already the table of resource 'PostTag'",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['sort:many(Tag)']\n"
+            "[resources.Tag]\n",
+            "many field 'sort' takes the query parameter 'sort', already used by the paging",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\n"
+            "fields = ['price:int:filter', 'price_min:many(Tag)']\n[resources.Tag]\n",
+            "'price' takes the query parameter 'price_min', already used by the many field",
+        ),
+        (
             "[project]\nname = 'shop'\n[resources.User]\n"
             "fields = ['owner:ref(User)', 'owner_id:int']\n",
             "field 'owner_id' is defined twice",

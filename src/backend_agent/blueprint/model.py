@@ -305,8 +305,7 @@ def _check_link(
     taken |= {KEYS_TABLE: "the table of idempotency keys"} | tables
     if table in taken:
         raise BlueprintError(
-            f"{where} keeps its links in table {table!r}, already {taken[table]}; "
-            "rename the field"
+            f"{where} keeps its links in table {table!r}, already {taken[table]}; rename the field"
         )
     tables[table] = f"the links of {resource.name}.{field.name}"
 

@@ -247,7 +247,8 @@ def _check_documents(old: Blueprint, new: Blueprint) -> None:
                 f"{resource.name}: documents stored before timestamps were kept have none, "
                 "so they could not be read; keep timestamps = false for this resource"
             )
-        for spec in resource.stored_fields:
+        # (A document stored before a many field existed has no links: it reads as such.)
+        for spec in (spec for spec in resource.fields if spec not in resource.links):
             was = before.field(spec.name)
             newly_required = was is None or was.optional
             if newly_required and not spec.optional and spec.default in (None, "now"):
