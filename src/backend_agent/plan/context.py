@@ -86,14 +86,15 @@ class ResourceContext:
         codes += [413] if writes else []
         return [*codes, 503]
 
-    def link_error_codes(self, operation: str) -> list[int]:
-        """The error statuses of a link route: listing links (`read`), or changing them
-        (`update`: its access level, and 409 when a linked row goes at the same moment)."""
-        level = self.level(operation)
+    def link_error_codes(self, route: str) -> list[int]:
+        """The error statuses of a link route (`list`, `link`, `unlink`): listing follows the
+        resource's read access, the others its update access; a link whose target row is
+        deleted at that moment is a conflict (PostgreSQL's foreign key)."""
+        level = self.level("read" if route == "list" else "update")
         codes = [401] if level is not Access.PUBLIC else []
         codes += [403] if level is Access.ADMIN else []
         codes += [404]
-        codes += [409] if operation == "update" and not self.is_mongo else []
+        codes += [409] if route == "link" and not self.is_mongo else []
         return [*codes, 503]
 
     # Access ---------------------------------------------------------------------------
