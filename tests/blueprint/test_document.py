@@ -3,7 +3,7 @@
 import pytest
 
 from backend_agent.blueprint import Resource, parse_blueprint
-from backend_agent.blueprint.document import add_resource
+from backend_agent.blueprint.document import add_resource, remove_resource
 from backend_agent.errors import BlueprintError
 
 BLUEPRINT = """\
@@ -145,3 +145,15 @@ def test_adding_an_existing_resource_is_refused() -> None:
     document = parse_blueprint(BLUEPRINT)
     with pytest.raises(BlueprintError, match="resource 'User' already exists"):
         add_resource(document, Resource(name="User"))
+
+
+def test_a_resource_linked_to_cannot_be_removed_before_the_link() -> None:
+    text = (
+        "[project]\nname = 'shop'\n[resources.Product]\nfields = ['tags:many(Tag)']\n"
+        "[resources.Tag]\nfields = ['name:str']\n"
+    )
+    with pytest.raises(BlueprintError, match=r"Product.tags refers to it; remove those fields"):
+        remove_resource(parse_blueprint(text), "Tag")
+    assert parse_blueprint(text).blueprint.resource("Product") is not None
+    remaining = remove_resource(parse_blueprint(text), "Product").blueprint
+    assert [resource.name for resource in remaining.resources] == ["Tag"]
