@@ -105,7 +105,8 @@ def add_resource_tool(
     """Add a resource: table, schemas, service, routes, tests and an Alembic migration.
 
     Field syntax is name:type[:modifier...]. Types: str, text, int, float, decimal, bool,
-    date, datetime, uuid, email, url, enum(a|b), json, list[str], ref(Resource).
+    date, datetime, uuid, email, url, enum(a|b), json, list[str], ref(Resource),
+    many(Resource) (links to rows of another resource of the same store; no modifiers).
     Modifiers: optional, unique, index, min=N, max=N (lengths for strings, bounds for
     numbers), default=VALUE (default=now for datetimes). Examples: email:email:unique,
     age:int:min=0:max=150:optional, status:enum(active|banned):default=active,
