@@ -327,7 +327,8 @@ def blueprints(
         others = [r for r in resources if r.store == resource.store and r is not resource]
         if others and draw(st.integers(0, 3)) == 0:
             target = draw(st.sampled_from(others))
-            resource.fields.append(f"linked_{_snake(target.name)}:many({target.name})")
+            ids = ":ids" if draw(st.booleans()) else ""
+            resource.fields.append(f"linked_{_snake(target.name)}:many({target.name}){ids}")
     return DrawnBlueprint(resources, agents, ACCOUNT if account is not None else None)
 
 

@@ -75,7 +75,7 @@ COVERING = DrawnBlueprint(
             "Catalog",
             "postgres",
             ["read", "list"],
-            ["name:str", "folder:ref(Folder)", "folders:many(Folder)"],
+            ["name:str", "folder:ref(Folder)", "folders:many(Folder):ids"],
         ),
         DrawnResource(
             "Document",
@@ -87,7 +87,7 @@ COVERING = DrawnBlueprint(
             "Note",
             "mongo",
             ["read", "list", "update", "delete"],
-            [*EVERY_TYPE_OPTIONAL, "catalog:ref(Catalog)", "documents:many(Document)"],
+            [*EVERY_TYPE_OPTIONAL, "catalog:ref(Catalog)", "documents:many(Document):ids"],
             timestamps=True,
         ),
     ],

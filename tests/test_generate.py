@@ -272,3 +272,18 @@ def test_a_many_field_on_stored_documents_needs_no_default() -> None:
     before = parse_blueprint(text).blueprint
     after = parse_blueprint(text.replace("['title:str']", "['title:str', 'labels:many(Label)']"))
     assert schema_steps(before, after.blueprint) == []
+
+
+def test_ids_put_the_linked_ids_in_answers_only_when_asked(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    operations.new_project(root)
+    operations.add_resource(root, "Tag", ["name:str"])
+    operations.add_resource(root, "Product", ["name:str", "tags:many(Tag):ids"])
+    operations.add_resource(root, "Label", ["name:str"], store="mongo")
+    operations.add_resource(root, "Post", ["title:str", "labels:many(Label)"], store="mongo")
+    product = (root / "app/models/product.py").read_text()
+    assert "    tags: list[int] = []" in product.split("class ProductRead")[1]
+    routes = (root / "app/api/routes/products.py").read_text()
+    assert "await service.read_with_links(session, product)" in routes
+    post = (root / "app/models/post.py").read_text()
+    assert "labels" not in post.split("class PostRead")[1]

@@ -32,6 +32,7 @@ from backend_agent.errors import BlueprintError
         ),
         ("slug:str:index", {"index": True}),
         ("tags:many(Tag)", {"type": FieldType.MANY, "ref": "Tag", "column": "tags"}),
+        ("tags:many(Tag):ids", {"type": FieldType.MANY, "ids": True}),
     ],
 )
 def test_valid_specs_parse(spec: str, expected: dict[str, object]) -> None:
@@ -52,6 +53,7 @@ def test_valid_specs_parse(spec: str, expected: dict[str, object]) -> None:
         "site:url:default=https://example.com:8080/x",
         "sort_key:str:default=name",
         "tags:many(Tag)",
+        "tags:many(Tag):ids",
     ],
 )
 def test_canonical_spec_round_trips(spec: str) -> None:
@@ -99,11 +101,13 @@ def test_canonical_spec_round_trips(spec: str) -> None:
         ("homepage:url:default=https://me:pw@example.com/", "password in a URL"),
         ("tags:many", "many needs an argument, e.g. tags:many(Tag)"),
         ("tags:many()", "many needs a resource name"),
-        ("tags:many(Tag):unique", "many(Tag) takes no modifiers (:unique)"),
-        ("tags:many(Tag):optional", "takes no modifiers (:optional)"),
+        ("tags:many(Tag):unique", "many(Tag) takes no modifier but :ids (not :unique)"),
+        ("tags:many(Tag):optional", "(not :optional)"),
+        ("tags:many(Tag):ids=yes", "(not :ids)"),
+        ("title:str:ids", "ids applies to many(...) fields only"),
         ("tags:many(Tag):filter", "lists always filter by them; drop it"),
-        ("tags:many(Tag):min=1", "takes no modifiers (:min)"),
-        ("tags:many(Tag):default=1", "takes no modifiers (:default)"),
+        ("tags:many(Tag):min=1", "(not :min)"),
+        ("tags:many(Tag):default=1", "(not :default)"),
     ],
 )
 def test_invalid_specs_name_the_problem(spec: str, message: str) -> None:

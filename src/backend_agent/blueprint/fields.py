@@ -108,6 +108,8 @@ class FieldSpec(BaseModel):
     """The values of an `enum` field."""
     ref: str | None = None
     """The resource a `ref` or `many` field points at."""
+    ids: bool = False
+    """For a `many` field: Read answers carry the linked ids (`tags: [3, 5]`)."""
 
     @property
     def column(self) -> str:
@@ -131,6 +133,7 @@ class FieldSpec(BaseModel):
         """The canonical spec string, as written into backend.toml."""
         parts = [self.name, _type_spelling(self)]
         parts += [flag for flag in FLAGS if getattr(self, flag)]
+        parts += ["ids"] if self.ids else []
         parts += [
             f"{bound}={_number(value)}"
             for bound in ("min", "max")
@@ -183,10 +186,18 @@ def parse_field(spec: str) -> FieldSpec:
             # A default may itself contain ':' (a URL, a time): it takes the pieces after it
             # up to the next modifier.
             value = f"{value}:{tokens.pop(0)}"
+        if key == "ids" and not has_value and field_type is FieldType.MANY:
+            values["ids"] = True
+            continue
         if field_type is FieldType.MANY:
             raise BlueprintError(
-                f"field {name!r}: many({values['ref']}) takes no modifiers (:{key}): its links "
-                "are never required, unique or bounded, and lists always filter by them; drop it"
+                f"field {name!r}: many({values['ref']}) takes no modifier but :ids (not :{key}): "
+                "its links are never required, unique or bounded, and lists always filter by "
+                "them; drop it"
+            )
+        if key == "ids":
+            raise BlueprintError(
+                f"field {name!r}: ids applies to many(...) fields only (the linked ids in answers)"
             )
         _apply_modifier(values, field_type, key, value if has_value else None, spec)
     if field_type is FieldType.REF and name.endswith("_id"):

@@ -325,6 +325,11 @@ class ResourceContext:
         ]
 
     @property
+    def id_links(self) -> list[Link]:
+        """The links whose ids its Read answers carry (`:ids`)."""
+        return [link for link in self.links if link.ids]
+
+    @property
     def linked_by(self) -> list[Link]:
         """The `many` fields of MongoDB resources that link to this one: a deleted document's
         id is taken out of their arrays (PostgreSQL's link tables cascade on their own)."""

@@ -26,6 +26,11 @@ class Link:
         return self.spec.name
 
     @property
+    def ids(self) -> bool:
+        """Whether Read answers carry the linked ids (`:ids`)."""
+        return self.spec.ids
+
+    @property
     def path(self) -> str:
         return self.name.replace("_", "-")
 
