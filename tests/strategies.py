@@ -1,6 +1,7 @@
 """Hypothesis strategies over the blueprint space: every field type and modifier (list filters
 sort keys and searches too), timestamps and soft delete on and off, both stores,
-refs in every direction, every ops subset (bulk where a resource creates), and agents with
+refs in every direction, many(...) links on both stores, every ops subset (bulk where a
+resource creates), and agents with
 every tool kind.
 
 Drawn blueprints are valid by construction (the blueprint's own validation must accept every
@@ -329,6 +330,14 @@ def blueprints(
         tools = [f"{r.name}.{op}" for r in resources for op in r.ops if op in TOOL_OPERATIONS]
         if tools:
             agents[agent] = draw(st.lists(st.sampled_from(tools), min_size=1, unique=True))
+    # Links (drawn last, so the draws above stay as they were): to another resource of the
+    # same store, named apart from every field and parameter.
+    for resource in resources:
+        others = [r for r in resources if r.store == resource.store and r is not resource]
+        if others and draw(st.integers(0, 3)) == 0:
+            target = draw(st.sampled_from(others))
+            ids = ":ids" if draw(st.booleans()) else ""
+            resource.fields.append(f"linked_{_snake(target.name)}:many({target.name}){ids}")
     return DrawnBlueprint(resources, agents, ACCOUNT if account is not None else None)
 
 
@@ -370,9 +379,7 @@ def ref_spec(
     """A ref field to `target` whose name clashes with no other field of `resource`."""
     taken = {spec.split(":")[0] for spec in resource.fields}
     taken |= {f"{name}_id" for name in taken}
-    base = target.name[0].lower() + "".join(
-        f"_{c.lower()}" if c.isupper() else c for c in target.name[1:]
-    )
+    base = _snake(target.name)
     name = next(
         candidate
         for candidate in (base, f"{base}_2", f"{base}_3", f"other_{base}", f"alt_{base}")
@@ -385,3 +392,7 @@ def ref_spec(
     if draw(st.booleans()):
         modifiers.append("sort")
     return ":".join([name, f"ref({target.name})", *draw(st.permutations(modifiers))])
+
+
+def _snake(name: str) -> str:
+    return name[0].lower() + "".join(f"_{c.lower()}" if c.isupper() else c for c in name[1:])

@@ -71,11 +71,17 @@ COVERING = DrawnBlueprint(
                 "reviewer:ref(Account):optional:unique",
                 # A decimal bound a float cannot hold exactly (-0.3), and a decimal default.
                 "discount:decimal:min=-0.3:max=0.7:default=0.1",
+                "watchers:many(Account)",
             ],
             timestamps=True,
             soft_delete=True,
         ),
-        DrawnResource("Catalog", "postgres", ["read", "list"], ["name:str", "folder:ref(Folder)"]),
+        DrawnResource(
+            "Catalog",
+            "postgres",
+            ["read", "list"],
+            ["name:str", "folder:ref(Folder)", "folders:many(Folder):ids"],
+        ),
         DrawnResource(
             "Document",
             "mongo",
@@ -87,7 +93,7 @@ COVERING = DrawnBlueprint(
             "Note",
             "mongo",
             ["read", "list", "update", "delete"],
-            [*EVERY_TYPE_OPTIONAL, "catalog:ref(Catalog)"],
+            [*EVERY_TYPE_OPTIONAL, "catalog:ref(Catalog)", "documents:many(Document):ids"],
             timestamps=True,
         ),
     ],
@@ -110,7 +116,8 @@ COVERING = DrawnBlueprint(
 """Every field type and modifier kind on both stores, with and without timestamps, soft
 delete and bulk creates (a multi-row INSERT of every column type); refs
 PG->PG (required, optional, to itself, twice to one resource), Mongo->PG, a chain through a
-resource without a create route; agents with every tool kind on both stores."""
+resource without a create route; many(...) links on both stores (from a resource without an
+update route too); agents with every tool kind on both stores."""
 
 
 @pytest.fixture(scope="module")

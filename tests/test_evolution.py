@@ -42,6 +42,8 @@ def edit_blueprint(project: Path, old: str, new: str) -> None:
 
 STEPS: list[tuple[str, Callable[[Path], object]]] = [
     ("add table", lambda p: operations.add_resource(p, "Post", ["title:str", "author:ref(User)"])),
+    ("add a many field", lambda p: operations.add_field(p, "Post", ["readers:many(User)"])),
+    ("add another many field", lambda p: operations.add_field(p, "User", ["seen:many(Post)"])),
     ("add optional field", lambda p: operations.add_field(p, "User", ["bio:text:optional"])),
     (
         "add required field with default",
@@ -77,6 +79,7 @@ STEPS: list[tuple[str, Callable[[Path], object]]] = [
         lambda p: operations.add_field(p, "User", ["joined:date"], backfill=["joined=2024-01-31"]),
     ),
     ("remove field", lambda p: operations.remove_field(p, "User", "bio")),
+    ("remove a many field", lambda p: operations.remove_field(p, "User", "seen")),
     ("remove table", lambda p: operations.remove_resource(p, "Post")),
     (
         "change operations",
@@ -126,7 +129,8 @@ def test_existing_rows_keep_their_data_and_get_backfilled(
         )
     }
     assert "bio" not in columns
-    assert not query(url, "SELECT 1 FROM information_schema.tables WHERE table_name = 'posts'")
+    for gone in ("posts", "post_readers", "user_seen"):
+        assert not query(url, "SELECT 1 FROM information_schema.tables WHERE table_name = $1", gone)
 
 
 def test_chain_downgrades_to_base_and_back(evolved: tuple[Path, str, list[str]]) -> None:
@@ -143,7 +147,7 @@ def test_evolved_project_passes_verify(
     evolved: tuple[Path, str, list[str]], postgres: LocalPostgres
 ) -> None:
     project, _, _ = evolved
-    assert len(list((project / "migrations/versions").glob("*.py"))) == 13
+    assert len(list((project / "migrations/versions").glob("*.py"))) == 16
     result = verify(project, database_url=postgres.create_database("evolution_verify"))
     assert {step.name: step.output for step in result.steps if not step.ok} == {}
 

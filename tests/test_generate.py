@@ -253,3 +253,67 @@ def test_deleting_a_row_with_documents_needs_no_mongodb_transaction(shop_project
     assert "delete_by_product" in services
     assert "start_transaction" not in services
     assert "start_session" not in services
+
+
+LINKED = (
+    "[project]\nname = 'shop'\n[resources.Product]\nfields = ['name:str', 'tags:many(Tag)']\n"
+    "[resources.Tag]\nfields = ['name:str']\n"
+)
+
+
+def test_a_link_table_comes_after_both_its_tables_and_goes_before_them() -> None:
+    linked = parse_blueprint(LINKED).blueprint
+    created = [(step.kind, step.table) for step in schema_steps(None, linked)]
+    assert created[-1] == ("create_link_table", "product_tags")
+    assert {table for _, table in created[:-1]} == {"products", "tags"}
+    unlinked = parse_blueprint(LINKED.replace(", 'tags:many(Tag)'", "")).blueprint
+    assert [step.kind for step in schema_steps(linked, unlinked)] == ["drop_link_table"]
+    without = parse_blueprint("[project]\nname = 'shop'\n").blueprint
+    dropped = [(step.kind, step.table) for step in schema_steps(linked, without)]
+    assert dropped[0] == ("drop_link_table", "product_tags")
+    migration = write_migration(schema_steps(unlinked, linked), {})
+    assert migration is not None
+    assert 'ondelete="CASCADE"' in migration.text
+    assert 'sa.PrimaryKeyConstraint("product_id", "tag_id"' in migration.text
+    assert 'op.drop_table("product_tags")' in migration.text.split("def downgrade")[1]
+
+
+def test_many_fields_stay_out_of_input_schemas_and_agent_tools(tmp_path: Path) -> None:
+    """Links change through their own routes only: creating or updating a product takes no
+    tags, so tools built from those schemas need none either."""
+    root = tmp_path / "shop"
+    operations.new_project(root)
+    operations.add_resource(root, "Tag", ["name:str"])
+    operations.add_resource(root, "Product", ["name:str", "tags:many(Tag)"])
+    model = (root / "app/models/product.py").read_text()
+    schemas = model.split("class ProductCreate")[1]
+    assert "tags" not in schemas.split("class ProductRead")[0]
+    assert "class ProductTagsLink(SQLModel, table=True)" in model
+    routes = (root / "app/api/routes/products.py").read_text()
+    assert '@router.put(\n    "/{product_id}/tags/{tag_id}"' in routes
+
+
+def test_a_many_field_on_stored_documents_needs_no_default() -> None:
+    """A document stored before its links existed simply has none."""
+    text = (
+        "[project]\nname = 'blog'\n[resources.Post]\nstore = 'mongo'\nfields = ['title:str']\n"
+        "[resources.Label]\nstore = 'mongo'\nfields = ['name:str']\n"
+    )
+    before = parse_blueprint(text).blueprint
+    after = parse_blueprint(text.replace("['title:str']", "['title:str', 'labels:many(Label)']"))
+    assert schema_steps(before, after.blueprint) == []
+
+
+def test_ids_put_the_linked_ids_in_answers_only_when_asked(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    operations.new_project(root)
+    operations.add_resource(root, "Tag", ["name:str"])
+    operations.add_resource(root, "Product", ["name:str", "tags:many(Tag):ids"])
+    operations.add_resource(root, "Label", ["name:str"], store="mongo")
+    operations.add_resource(root, "Post", ["title:str", "labels:many(Label)"], store="mongo")
+    product = (root / "app/models/product.py").read_text()
+    assert "    tags: list[int] = []" in product.split("class ProductRead")[1]
+    routes = (root / "app/api/routes/products.py").read_text()
+    assert "await service.read_with_links(session, product)" in routes
+    post = (root / "app/models/post.py").read_text()
+    assert "labels" not in post.split("class PostRead")[1]

@@ -159,8 +159,9 @@ def add_resource(
     """Add a resource: table/collection, schemas, service, routes, tests and migration.
 
     Field types: str, text, int, float, decimal, bool, date, datetime, uuid, email, url,
-    enum(a|b), json, list[str], ref(Resource). Modifiers: optional, unique, index, filter,
-    sort, search, min=N, max=N, default=VALUE. Example: age:int:min=0:max=150:optional:filter.
+    enum(a|b), json, list[str], ref(Resource), many(Resource) (links, no modifiers).
+    Modifiers: optional, unique, index, filter, sort, search, min=N, max=N, default=VALUE.
+    Example: age:int:min=0:max=150:optional:filter.
     """
     from backend_agent import operations
 

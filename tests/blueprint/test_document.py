@@ -3,7 +3,7 @@
 import pytest
 
 from backend_agent.blueprint import Resource, parse_blueprint
-from backend_agent.blueprint.document import add_resource
+from backend_agent.blueprint.document import add_resource, remove_resource
 from backend_agent.errors import BlueprintError
 
 BLUEPRINT = """\
@@ -61,6 +61,40 @@ def test_adding_a_resource_keeps_comments_and_order() -> None:
             "field 'a' is defined twice",
         ),
         (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['tags:many(Tag)']\n",
+            "field 'tags' links to unknown resource 'Tag'",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['related:many(Post)']\n",
+            "links Post to itself, which many(...) does not support",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['tags:many(Tag)']\n"
+            "[resources.Tag]\nstore = 'mongo'\n",
+            "links postgres resource 'Post' to mongo resource 'Tag': many(...) links resources "
+            "of one store only",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['tags:many(Tag)', 'tags:str']\n"
+            "[resources.Tag]\n",
+            "field 'tags' is defined twice",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['tags:many(Tag)']\n"
+            "[resources.Tag]\n[resources.PostTag]\n",
+            "keeps its links in table 'post_tags', already the table of resource 'PostTag'",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\nfields = ['sort:many(Tag)']\n"
+            "[resources.Tag]\n",
+            "many field 'sort' takes the query parameter 'sort', already used by the paging",
+        ),
+        (
+            "[project]\nname = 'shop'\n[resources.Post]\n"
+            "fields = ['price:int:filter', 'price_min:many(Tag)']\n[resources.Tag]\n",
+            "'price' takes the query parameter 'price_min', already used by the many field",
+        ),
+        (
             "[project]\nname = 'shop'\n[resources.User]\n"
             "fields = ['owner:ref(User)', 'owner_id:int']\n",
             "field 'owner_id' is defined twice",
@@ -112,3 +146,15 @@ def test_adding_an_existing_resource_is_refused() -> None:
     document = parse_blueprint(BLUEPRINT)
     with pytest.raises(BlueprintError, match="resource 'User' already exists"):
         add_resource(document, Resource(name="User"))
+
+
+def test_a_resource_linked_to_cannot_be_removed_before_the_link() -> None:
+    text = (
+        "[project]\nname = 'shop'\n[resources.Product]\nfields = ['tags:many(Tag)']\n"
+        "[resources.Tag]\nfields = ['name:str']\n"
+    )
+    with pytest.raises(BlueprintError, match=r"Product.tags refers to it; remove those fields"):
+        remove_resource(parse_blueprint(text), "Tag")
+    assert parse_blueprint(text).blueprint.resource("Product") is not None
+    remaining = remove_resource(parse_blueprint(text), "Product").blueprint
+    assert [resource.name for resource in remaining.resources] == ["Tag"]

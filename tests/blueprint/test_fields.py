@@ -31,6 +31,8 @@ from backend_agent.errors import BlueprintError
             {"default": "https://example.com:8080/x", "optional": True},
         ),
         ("slug:str:index", {"index": True}),
+        ("tags:many(Tag)", {"type": FieldType.MANY, "ref": "Tag", "column": "tags"}),
+        ("tags:many(Tag):ids", {"type": FieldType.MANY, "ids": True}),
     ],
 )
 def test_valid_specs_parse(spec: str, expected: dict[str, object]) -> None:
@@ -50,6 +52,8 @@ def test_valid_specs_parse(spec: str, expected: dict[str, object]) -> None:
         "price:decimal:min=0.5",
         "site:url:default=https://example.com:8080/x",
         "sort_key:str:default=name",
+        "tags:many(Tag)",
+        "tags:many(Tag):ids",
     ],
 )
 def test_canonical_spec_round_trips(spec: str) -> None:
@@ -95,6 +99,15 @@ def test_canonical_spec_round_trips(spec: str) -> None:
         ("token:email:default=nobody@example.com", "named like a secret"),
         ("api_key:str:default=sk-123", "named like a secret"),
         ("homepage:url:default=https://me:pw@example.com/", "password in a URL"),
+        ("tags:many", "many needs an argument, e.g. tags:many(Tag)"),
+        ("tags:many()", "many needs a resource name"),
+        ("tags:many(Tag):unique", "many(Tag) takes no modifier but :ids (not :unique)"),
+        ("tags:many(Tag):optional", "(not :optional)"),
+        ("tags:many(Tag):ids=yes", "(not :ids)"),
+        ("title:str:ids", "ids applies to many(...) fields only"),
+        ("tags:many(Tag):filter", "lists always filter by them; drop it"),
+        ("tags:many(Tag):min=1", "(not :min)"),
+        ("tags:many(Tag):default=1", "(not :default)"),
     ],
 )
 def test_invalid_specs_name_the_problem(spec: str, message: str) -> None:

@@ -106,7 +106,9 @@ def add_resource_tool(
     """Add a resource: table, schemas, service, routes, tests and an Alembic migration.
 
     Field syntax is name:type[:modifier...]. Types: str, text, int, float, decimal, bool,
-    date, datetime, uuid, email, url, enum(a|b), json, list[str], ref(Resource).
+    date, datetime, uuid, email, url, enum(a|b), json, list[str], ref(Resource),
+    many(Resource) (links to rows of another resource of the same store; `:ids` puts the
+    linked ids in every answer).
     Modifiers: optional, unique, index, min=N, max=N (lengths for strings, bounds for
     numbers), default=VALUE (default=now for datetimes), and for list queries (the route
     and agent list tools take them, indexed): filter (?status=a&status=b, ?total_min=,

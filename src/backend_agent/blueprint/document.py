@@ -165,12 +165,18 @@ def remove_field(current: BlueprintDocument, resource: str, name: str) -> Bluepr
 
 
 def remove_resource(current: BlueprintDocument, name: str) -> BlueprintDocument:
-    """Drop a resource; refused while another resource refers to it."""
+    """Drop a resource; refused while another resource refers or links to it."""
     resource_table(current, name)
     referrers = [
         f"{resource.name}.{field.name}"
         for resource, field in current.blueprint.referrers(name)
         if resource.name != name
+    ]
+    referrers += [
+        f"{resource.name}.{field.name}"
+        for resource in current.blueprint.resources
+        for field in resource.links
+        if field.ref == name
     ]
     if referrers:
         raise BlueprintError(

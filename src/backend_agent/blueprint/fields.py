@@ -38,11 +38,12 @@ class FieldType(StrEnum):
     JSON = "json"
     LIST_STR = "list[str]"
     REF = "ref"
+    MANY = "many"
 
 
 SPELLINGS = (
     "str, text, int, float, decimal, bool, date, datetime, uuid, email, url, "
-    "enum(a|b), json, list[str], ref(Resource)"
+    "enum(a|b), json, list[str], ref(Resource), many(Resource)"
 )
 NUMERIC = frozenset({FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL})
 # Types whose min/max bound a length (or, for lists, an item count).
@@ -106,7 +107,9 @@ class FieldSpec(BaseModel):
     choices: tuple[str, ...] = ()
     """The values of an `enum` field."""
     ref: str | None = None
-    """The resource a `ref` field points at."""
+    """The resource a `ref` or `many` field points at."""
+    ids: bool = False
+    """For a `many` field: Read answers carry the linked ids (`tags: [3, 5]`)."""
 
     @property
     def column(self) -> str:
@@ -130,6 +133,7 @@ class FieldSpec(BaseModel):
         """The canonical spec string, as written into backend.toml."""
         parts = [self.name, _type_spelling(self)]
         parts += [flag for flag in FLAGS if getattr(self, flag)]
+        parts += ["ids"] if self.ids else []
         parts += [
             f"{bound}={_number(value)}"
             for bound in ("min", "max")
@@ -143,8 +147,8 @@ class FieldSpec(BaseModel):
 def _type_spelling(field: FieldSpec) -> str:
     if field.type is FieldType.ENUM:
         return f"enum({'|'.join(field.choices)})"
-    if field.type is FieldType.REF:
-        return f"ref({field.ref})"
+    if field.type in (FieldType.REF, FieldType.MANY):
+        return f"{field.type}({field.ref})"
     return field.type.value
 
 
@@ -159,7 +163,7 @@ def _default_spelling(value: str | int | float | bool) -> str:
 FLAGS = ("optional", "unique", "index", "filter", "sort", "search")
 """Modifiers that take no value, in the order specs are written."""
 _MODIFIER = re.compile(rf"^({'|'.join(FLAGS)}|(min|max|default)=.*)$")
-_TYPE_WITH_ARGUMENT = re.compile(r"^(?P<kind>enum|ref)\((?P<argument>[^()]*)\)$")
+_TYPE_WITH_ARGUMENT = re.compile(r"^(?P<kind>enum|ref|many)\((?P<argument>[^()]*)\)$")
 
 
 def parse_field(spec: str) -> FieldSpec:
@@ -182,6 +186,19 @@ def parse_field(spec: str) -> FieldSpec:
             # A default may itself contain ':' (a URL, a time): it takes the pieces after it
             # up to the next modifier.
             value = f"{value}:{tokens.pop(0)}"
+        if key == "ids" and not has_value and field_type is FieldType.MANY:
+            values["ids"] = True
+            continue
+        if field_type is FieldType.MANY:
+            raise BlueprintError(
+                f"field {name!r}: many({values['ref']}) takes no modifier but :ids (not :{key}): "
+                "its links are never required, unique or bounded, and lists always filter by "
+                "them; drop it"
+            )
+        if key == "ids":
+            raise BlueprintError(
+                f"field {name!r}: ids applies to many(...) fields only (the linked ids in answers)"
+            )
         _apply_modifier(values, field_type, key, value if has_value else None, spec)
     if field_type is FieldType.REF and name.endswith("_id"):
         relation = name.removesuffix("_id")
@@ -213,10 +230,14 @@ def _parse_type(name: str, token: str) -> dict[str, object]:
             return {"type": FieldType.ENUM, "choices": choices}
         if not re.match(r"^[A-Z][A-Za-z0-9]*$", argument):
             raise BlueprintError(
-                f"field {name!r}: ref needs a resource name, e.g. {name}:ref(User)"
+                f"field {name!r}: {kind} needs a resource name, e.g. {name}:{kind}(User)"
             )
-        return {"type": FieldType.REF, "ref": argument}
-    examples = {"enum": f"{name}:enum(active|banned)", "ref": f"{name}:ref(User)"}
+        return {"type": FieldType(kind), "ref": argument}
+    examples = {
+        "enum": f"{name}:enum(active|banned)",
+        "ref": f"{name}:ref(User)",
+        "many": f"{name}:many(Tag)",
+    }
     if token in examples:
         raise BlueprintError(f"field {name!r}: {token} needs an argument, e.g. {examples[token]}")
     try:
@@ -225,7 +246,7 @@ def _parse_type(name: str, token: str) -> dict[str, object]:
         raise BlueprintError(
             f"field {name!r}: unknown type {token!r}; use one of: {SPELLINGS}"
         ) from None
-    if field_type in (FieldType.ENUM, FieldType.REF):
+    if field_type in (FieldType.ENUM, FieldType.REF, FieldType.MANY):
         raise BlueprintError(f"field {name!r}: {token} needs an argument")
     return {"type": field_type}
 

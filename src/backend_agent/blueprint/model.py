@@ -49,6 +49,8 @@ ALL_OPERATIONS = (
     Operation.DELETE,
 )
 """What a resource exposes when `ops` is not given; `bulk` is only there when asked for."""
+KEYS_TABLE = "idempotency_keys"
+"""The table every project keeps its creates' idempotency keys in."""
 TIMESTAMP_FIELDS = (
     FieldSpec(name="created_at", type=FieldType.DATETIME, default="now", filter=True, sort=True),
     FieldSpec(name="updated_at", type=FieldType.DATETIME, default="now", filter=True, sort=True),
@@ -103,9 +105,16 @@ class Resource(BaseModel):
         return tuple(field for field in self.fields if field.type is FieldType.REF)
 
     @property
+    def links(self) -> tuple[FieldSpec, ...]:
+        """The `many` fields: links to rows of another resource, kept apart from the row
+        (a link table, or an array of ids in the document) and changed by their own routes."""
+        return tuple(field for field in self.fields if field.type is FieldType.MANY)
+
+    @property
     def stored_fields(self) -> tuple[FieldSpec, ...]:
-        """The declared fields, then the timestamps when kept: every stored column."""
-        return self.fields + (TIMESTAMP_FIELDS if self.timestamps else ())
+        """The declared fields but links, then the timestamps when kept: every stored column."""
+        own = tuple(field for field in self.fields if field.type is not FieldType.MANY)
+        return own + (TIMESTAMP_FIELDS if self.timestamps else ())
 
     def field(self, name: str) -> FieldSpec | None:
         return next((field for field in self.fields if field.name == name), None)
@@ -203,6 +212,7 @@ def check_blueprint(blueprint: Blueprint) -> None:
             f"{snake_case(blueprint.project.name.replace('-', '_'))!r}"
         )
     seen: dict[str, str] = {}
+    link_tables: dict[str, str] = {}
     for resource in blueprint.resources:
         if problem := check_resource_name(resource.name):
             raise BlueprintError(problem)
@@ -228,12 +238,13 @@ def check_blueprint(blueprint: Blueprint) -> None:
                 )
             columns.update({field.name, field.column})
             _check_ref(blueprint, resource, field)
+            _check_link(blueprint, resource, field, link_tables)
         if resource.soft_delete and "deleted_at" in columns:
             raise BlueprintError(
                 f"resource {resource.name!r}: field 'deleted_at' is kept by the server with "
                 "soft_delete = true; rename the field or set soft_delete = false"
             )
-        for field in resource.stored_fields[len(resource.fields) :]:
+        for field in TIMESTAMP_FIELDS if resource.timestamps else ():
             if field.name in columns:
                 raise BlueprintError(
                     f"resource {resource.name!r}: field {field.name!r} is kept by the server "
@@ -284,6 +295,47 @@ def _check_ref(blueprint: Blueprint, resource: Resource, field: FieldSpec) -> No
             f"resource {resource.name!r}: field {field.name!r} refers to MongoDB resource "
             f"{target.name!r}; refs may only point at PostgreSQL resources"
         )
+
+
+def link_table(resource: Resource, field: FieldSpec) -> str:
+    """The table of a PostgreSQL `many` field's links: `product_tags` for Product.tags."""
+    return f"{resource.snake}_{field.name}"
+
+
+def _check_link(
+    blueprint: Blueprint, resource: Resource, field: FieldSpec, tables: dict[str, str]
+) -> None:
+    """A `many` field links two resources of one store; PostgreSQL keeps its links in a
+    table of their own, which must not take another table's name."""
+    if field.type is not FieldType.MANY:
+        return
+    where = f"resource {resource.name!r}: field {field.name!r}"
+    target = blueprint.resource(field.ref or "")
+    if target is None:
+        known = ", ".join(r.name for r in blueprint.resources) or "none yet"
+        raise BlueprintError(
+            f"{where} links to unknown resource {field.ref!r} (known: {known}); add it first"
+        )
+    if target.name == resource.name:
+        raise BlueprintError(
+            f"{where} links {resource.name} to itself, which many(...) does not support; "
+            f"link to another resource"
+        )
+    if target.store is not resource.store:
+        raise BlueprintError(
+            f"{where} links {resource.store} resource {resource.name!r} to {target.store} "
+            f"resource {target.name!r}: many(...) links resources of one store only"
+        )
+    if resource.store is Store.MONGO:
+        return
+    table = link_table(resource, field)
+    taken = {r.plural: f"the table of resource {r.name!r}" for r in blueprint.resources}
+    taken |= {KEYS_TABLE: "the table of idempotency keys"} | tables
+    if table in taken:
+        raise BlueprintError(
+            f"{where} keeps its links in table {table!r}, already {taken[table]}; rename the field"
+        )
+    tables[table] = f"the links of {resource.name}.{field.name}"
 
 
 def blueprint_from_data(data: dict[str, Any], *, source: str = "backend.toml") -> Blueprint:

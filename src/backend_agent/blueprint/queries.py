@@ -2,7 +2,8 @@
 
 `?status=a&status=b` (one of these values), `?price_min=10&price_max=20` (inclusive bounds),
 `?sort=-created_at,name` (`-` for descending; ties are broken by id), `?name_prefix=ab` and
-`?name_contains=ab` (text, ignoring case). Names a list already
+`?name_contains=ab` (text, ignoring case), `?tags=3` (linked to one of these, for a `many`
+field). Names a list already
 uses, or two fields would share, are refused when the blueprint is read.
 """
 
@@ -42,6 +43,13 @@ def check_queries(resource: Resource) -> None:
     """Refuse two things a list would take by one name."""
     taken = {name: "the paging of every list" for name in PAGING}
     taken |= {field.column: f"the ref {field.name}" for field in resource.refs}
+    for field in resource.links:
+        if field.name in taken:
+            raise BlueprintError(
+                f"resource {resource.name!r}: many field {field.name!r} takes the query "
+                f"parameter {field.name!r}, already used by {taken[field.name]}; rename it"
+            )
+        taken[field.name] = f"the many field {field.name}"
     for field in resource.stored_fields:
         for name, _ in filter_parameters(field):
             if name in taken:

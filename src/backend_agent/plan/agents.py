@@ -112,6 +112,11 @@ class AgentTool:
         return not self.resource.is_mongo
 
     @property
+    def reads_links(self) -> bool:
+        """A PostgreSQL row's Read carries the ids it links to: the service adds them."""
+        return not self.resource.is_mongo and bool(self.resource.id_links)
+
+    @property
     def strict(self) -> bool:
         """Strict schemas make the model send every field, and allow no free-form objects:
         off for partial updates and for inputs with JSON fields."""

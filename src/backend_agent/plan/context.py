@@ -10,6 +10,7 @@ from functools import cached_property
 from backend_agent.blueprint import Blueprint, FieldSpec, FieldType, Operation, Resource, Store
 from backend_agent.blueprint.access import Access
 from backend_agent.blueprint.model import DELETED_AT
+from backend_agent.plan.links import Link
 from backend_agent.plan.python_types import PythonField
 from backend_agent.plan.queries import ListQuery
 from backend_agent.plan.samples import example_value, invalid_example, valid_expression
@@ -88,6 +89,17 @@ class ResourceContext:
         codes += [404] if operation in ("read", "update", "delete", "restore", "purge") else []
         codes += [409] if conflicts else []
         codes += [413] if writes else []
+        return [*codes, 503]
+
+    def link_error_codes(self, route: str) -> list[int]:
+        """The error statuses of a link route (`list`, `link`, `unlink`): listing follows the
+        resource's read access, the others its update access; a link whose target row is
+        deleted at that moment is a conflict (PostgreSQL's foreign key)."""
+        level = self.level("read" if route == "list" else "update")
+        codes = [401] if level is not Access.PUBLIC else []
+        codes += [403] if level is Access.ADMIN else []
+        codes += [404]
+        codes += [409] if route == "link" and not self.is_mongo else []
         return [*codes, 503]
 
     # Access ---------------------------------------------------------------------------
@@ -328,6 +340,32 @@ class ResourceContext:
     @property
     def referrers(self) -> list[tuple[Resource, FieldSpec]]:
         return self.blueprint.referrers(self.r.name)
+
+    @cached_property
+    def links(self) -> list[Link]:
+        """Its `many` fields, with the resources they link to."""
+        return [
+            Link(spec, self.r, target)
+            for spec in self.r.links
+            if (target := self.blueprint.resource(spec.ref or "")) is not None
+        ]
+
+    @property
+    def id_links(self) -> list[Link]:
+        """The links whose ids its Read answers carry (`:ids`)."""
+        return [link for link in self.links if link.ids]
+
+    @property
+    def linked_by(self) -> list[Link]:
+        """The `many` fields of MongoDB resources that link to this one: a deleted document's
+        id is taken out of their arrays (PostgreSQL's link tables cascade on their own)."""
+        return [
+            link
+            for context in (ResourceContext(r, self.blueprint) for r in self.blueprint.resources)
+            if context.is_mongo
+            for link in context.links
+            if link.target.name == self.r.name
+        ]
 
     @property
     def referrer_labels(self) -> list[tuple[Resource, FieldSpec, str, str]]:

@@ -153,6 +153,9 @@ def resource_files(context: ResourceContext) -> dict[str, str]:
     if context.lists_by_query:
         tests = render("resource/test_queries.py.jinja", **values)
         generated[f"tests/test_{resource.plural}_queries.py"] = tests
+    if context.links:
+        tests = render("resource/test_links.py.jinja", **values)
+        generated[f"tests/test_{resource.plural}_links.py"] = tests
     return generated
 
 

@@ -17,6 +17,7 @@ from backend_agent.blueprint.fields import parse_backfill
 from backend_agent.blueprint.names import snake_case
 from backend_agent.errors import BlueprintError, ProjectError
 from backend_agent.plan.context import ResourceContext
+from backend_agent.plan.links import Link
 from backend_agent.plan.python_types import PythonField
 from backend_agent.render import render
 
@@ -31,7 +32,8 @@ class MigrationStep:
 
     kind: str
     """create_table, drop_table, add_column, drop_column, alter_column, add_foreign_key,
-    create_keys_table, purge_deleted (the rows soft delete kept, when it is turned off)."""
+    create_keys_table, purge_deleted (the rows soft delete kept, when it is turned off),
+    create_link_table, drop_link_table."""
     table: str
     fields: list[PythonField] = field(default_factory=list)
     """All columns of the table, for create_table and drop_table."""
@@ -43,6 +45,8 @@ class MigrationStep:
     """A Python literal stored in existing rows where the new column needs a value."""
     deferred: list[str] = field(default_factory=list)
     """Columns of a new table whose foreign key is added once later tables exist."""
+    link: Link | None = None
+    """The `many` field whose table of links is created or dropped."""
 
     @property
     def description(self) -> str:
@@ -93,11 +97,40 @@ def _resource_steps(
     steps = _create_steps(_referenced_first(created), new)
     for name in after.keys() & before.keys():
         steps += _column_steps(before[name], after[name], old, new, backfill)  # type: ignore[arg-type]
+    steps += _link_steps(old, new)
     steps += [
         _table_step("drop_table", r, old)  # type: ignore[arg-type]
         for r in reversed(_referenced_first(dropped))
     ]
     return steps
+
+
+def _link_steps(old: Blueprint | None, new: Blueprint) -> list[MigrationStep]:
+    """Tables of links made once both their tables exist, and dropped before either is."""
+    before = _links(old) if old is not None else {}
+    after = _links(new)
+    created = [
+        MigrationStep("create_link_table", link.table, link=link)
+        for key, link in after.items()
+        if key not in before
+    ]
+    dropped = [
+        MigrationStep("drop_link_table", link.table, link=link)
+        for key, link in before.items()
+        if key not in after
+    ]
+    return created + dropped
+
+
+def _links(blueprint: Blueprint) -> dict[tuple[str, str, str], Link]:
+    """The PostgreSQL links of a blueprint, by owner, field and target."""
+    return {
+        (owner.name, spec.name, target.name): Link(spec, owner, target)
+        for owner in blueprint.resources
+        if owner.store is Store.POSTGRES
+        for spec in owner.links
+        if (target := blueprint.resource(spec.ref or "")) is not None
+    }
 
 
 def _create_steps(ordered: list[Resource], blueprint: Blueprint) -> list[MigrationStep]:
@@ -237,7 +270,8 @@ def _check_documents(old: Blueprint, new: Blueprint) -> None:
                 "its unique indexes (over documents not deleted) would not cover them; keep "
                 "soft_delete = false for this resource"
             )
-        for spec in resource.fields:
+        # (A document stored before a many field existed has no links: it reads as such.)
+        for spec in (spec for spec in resource.fields if spec not in resource.links):
             was = before.field(spec.name)
             newly_required = was is None or was.optional
             if newly_required and not spec.optional and spec.default in (None, "now"):
