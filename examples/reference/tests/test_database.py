@@ -121,10 +121,12 @@ async def test_a_lone_write_marked_last_commits_as_it_runs(
         assert await session.all(select(PROBE.c.value)) == [1]
 
 
-async def test_nothing_runs_after_the_last_statement(probe: Database) -> None:
+async def test_no_write_runs_after_the_last_one(probe: Database) -> None:
+    """It committed on its own: a later write would not be part of it. Reads may follow."""
     with pytest.raises(RuntimeError, match="last=True"):
         async with unit_of_work(probe) as session:
             await session.execute(PROBE.insert().values(value=1), last=True)
+            assert await session.all(select(PROBE.c.value)) == [1]
             await session.execute(PROBE.insert().values(value=2))
     async with unit_of_work(probe) as session:
         assert await session.all(select(PROBE.c.value)) == [1]

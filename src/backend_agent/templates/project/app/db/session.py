@@ -55,7 +55,7 @@ class Session:
         """The connection of a session that writes, from its first statement to its end."""
         self._in_transaction = False
         self._ended = False
-        """A statement marked `last` ran: the unit of work takes no more."""
+        """A write marked `last` ran: the unit of work takes no more writes (reads may follow)."""
 
     async def get(self, model: type[T], key: object) -> T | None:
         """The row of `model` whose primary key is `key` (a tuple, in the order of the
@@ -117,9 +117,9 @@ class Session:
         *,
         last: bool = False,
     ) -> T | None:
-        """The first row `statement` returns, or None. `last=True`: nothing follows it in
-        this unit of work (a later statement is a programming error); with nothing before
-        it either, it runs on its own, committed as it runs."""
+        """The first row `statement` returns, or None. `last=True`: no write follows it in
+        this unit of work (a later one is a programming error); with none before it either,
+        it runs on its own, committed as it runs."""
         prepared = prepare(statement, params)
         row = await self._run(
             prepared, lambda c: c.fetchrow(prepared.sql, *prepared.args), last
@@ -197,8 +197,8 @@ class Session:
     async def _run(
         self, prepared: Prepared, call: Callable[[Connection], Awaitable[R]], last: bool = False
     ) -> R:
-        if self._ended:
-            raise RuntimeError("the unit of work ended with a statement marked last=True")
+        if self._ended and prepared.compiled.transactional:
+            raise RuntimeError("a write after the unit of work's last one (marked last=True)")
         if not self._writes:
             if prepared.compiled.writes:
                 raise TypeError("a read session cannot change data: use SessionDep")
@@ -207,7 +207,7 @@ class Session:
                 return await self._call(connection, call)
             finally:
                 await self._database.release(connection)
-        self._ended = last
+        self._ended = self._ended or last
         if self._connection is None:
             self._connection = await self._database.acquire(writes=True)
         connection = self._connection
