@@ -146,6 +146,13 @@ def add_resource(
     timestamps: Annotated[
         bool, typer.Option(help="Keep created_at and updated_at, set by the server.")
     ] = True,
+    transition: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An allowed move of an enum field, field:source->target (repeatable), e.g. "
+            "status:draft->published; the field starts in its default."
+        ),
+    ] = None,
     project: ProjectOption = Path(),
     dry_run: DryRunOption = False,
     conflicts: ConflictsOption = "stop",
@@ -154,7 +161,9 @@ def add_resource(
 
     Field types: str, text, int, float, decimal, bool, date, datetime, uuid, email, url,
     enum(a|b), json, list[str], ref(Resource). Modifiers: optional, unique, index, filter,
-    sort, search, min=N, max=N, default=VALUE. Example: age:int:min=0:max=150:optional:filter.
+    sort, search, counter (an int only POST /things/{id}/<field> adds to), group (counted by
+    GET /things/stats?group_by=<field>), min=N, max=N, default=VALUE. Example:
+    age:int:min=0:max=150:optional:filter.
     """
     from backend_agent import operations
 
@@ -167,6 +176,7 @@ def add_resource(
         ops=operation_list,
         access=access,
         timestamps=timestamps,
+        transitions=transition,
         dry_run=dry_run,
         conflict_mode=conflicts,
     )

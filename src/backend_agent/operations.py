@@ -146,6 +146,7 @@ def add_resource(
     ops: list[str] | None = None,
     access: list[str] | None = None,
     timestamps: bool = True,
+    transitions: list[str] | None = None,
     dry_run: bool = False,
     conflict_mode: str = "stop",
 ) -> Outcome:
@@ -153,11 +154,18 @@ def add_resource(
 
     `access` holds levels as the command line takes them: `["owner", "read=public"]`; owner
     access adds an `owner:ref(Account)` field when the resource has no ref to the account.
-    `timestamps`: the server keeps its `created_at` and `updated_at`.
+    `timestamps`: the server keeps its `created_at` and `updated_at`. `transitions` are the
+    allowed moves of enum fields, `["status:draft->published"]`.
     """
     rules = access_from_input(access) if access else None
     resource = resource_from_input(
-        name, store=store, fields=fields, ops=ops, access=rules, timestamps=timestamps
+        name,
+        store=store,
+        fields=fields,
+        ops=ops,
+        access=rules,
+        timestamps=timestamps,
+        transitions=transitions,
     )
     return _edit(
         root,

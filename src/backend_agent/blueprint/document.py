@@ -14,6 +14,7 @@ from tomlkit.exceptions import ParseError
 from tomlkit.items import Array, InlineTable, Table
 from tomlkit.toml_document import TOMLDocument
 
+from backend_agent.blueprint.actions import transitions_table
 from backend_agent.blueprint.access import (
     NEW_ACCOUNT_FIELDS,
     NEW_ACCOUNT_OPERATIONS,
@@ -98,6 +99,10 @@ def _resource_item(resource: Resource) -> Table:
     if resource.owner is not None:
         table.add("owner", resource.owner)
     table.add("timestamps", resource.timestamps)
+    if resource.transitions:
+        moves = tomlkit.inline_table()
+        moves.update(transitions_table(resource.transitions))
+        table.add("transitions", moves)
     fields = tomlkit.array()
     fields.multiline(True)
     fields.extend(field.to_spec() for field in resource.fields)
