@@ -67,8 +67,11 @@ COVERING = DrawnBlueprint(
                 "reviewer:ref(Account):optional:unique",
                 # A decimal bound a float cannot hold exactly (-0.3), and a decimal default.
                 "discount:decimal:min=-0.3:max=0.7:default=0.1",
+                "views:int:counter:sort",
+                "stage:enum(new|open|done):default=new:group",
             ],
             timestamps=True,
+            transitions={"stage": ["new->open", "open->done", "done->open"]},
         ),
         DrawnResource("Catalog", "postgres", ["read", "list"], ["name:str", "folder:ref(Folder)"]),
         DrawnResource(
@@ -81,8 +84,14 @@ COVERING = DrawnBlueprint(
             "Note",
             "mongo",
             ["read", "list", "update", "delete"],
-            [*EVERY_TYPE_OPTIONAL, "catalog:ref(Catalog)"],
+            [
+                *EVERY_TYPE_OPTIONAL,
+                "catalog:ref(Catalog):group",
+                "hits:int:counter",
+                "phase:enum(a|b):default=a:group",
+            ],
             timestamps=True,
+            transitions={"phase": ["a->b"]},
         ),
     ],
     agents={
@@ -101,7 +110,8 @@ COVERING = DrawnBlueprint(
         ]
     },
 )
-"""Every field type and modifier kind on both stores, with and without timestamps; refs
+"""Every field type and modifier kind on both stores, with and without timestamps, counters,
+counts per value and transitions; refs
 PG->PG (required, optional, to itself, twice to one resource), Mongo->PG, a chain through a
 resource without a create route; agents with every tool kind on both stores."""
 
