@@ -218,7 +218,8 @@ def add_agent(
         typer.Option(
             "--tool",
             "-t",
-            help="RESOURCE.OPERATION the agent may call (read, list, create, update); repeatable.",
+            help="RESOURCE.OPERATION the agent may call (read, list, create, update, stats); "
+            "repeatable.",
         ),
     ] = None,
     project: ProjectOption = Path(),

@@ -32,7 +32,10 @@ def test_group_is_a_flag() -> None:
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("views:float:counter", "field 'views': counter applies to int fields, e.g. views:int:counter"),
+        (
+            "views:float:counter",
+            "field 'views': counter applies to int fields, e.g. views:int:counter",
+        ),
         ("views:int:counter:min=1", "a counter starts at 0 and only grows; drop min"),
         ("views:int:counter:optional", "a counter starts at 0 and only grows; drop optional"),
         ("views:int:default=3:counter", "a counter starts at 0 and only grows; drop default"),
@@ -59,11 +62,27 @@ def test_transitions_parse_and_name_their_field() -> None:
 @pytest.mark.parametrize(
     ("fields", "transitions", "message"),
     [
-        ([STATUS], '{ status = ["draft-published"] }', "'draft-published' is not a move; write source->target"),
+        (
+            [STATUS],
+            '{ status = ["draft-published"] }',
+            "'draft-published' is not a move; write source->target",
+        ),
         ([STATUS], '{ status = "draft->published" }', "write a list of moves"),
-        ([STATUS], '{ state = ["draft->published"] }', "names no field of it \\(its enum fields: status\\)"),
-        (["title:str", STATUS], '{ title = ["a->b"] }', "transitions move enum fields; title is str"),
-        ([STATUS], '{ status = ["draft->gone"] }', "'gone' is not a value of status \\(draft|published|archived\\)"),
+        (
+            [STATUS],
+            '{ state = ["draft->published"] }',
+            "names no field of it \\(its enum fields: status\\)",
+        ),
+        (
+            ["title:str", STATUS],
+            '{ title = ["a->b"] }',
+            "transitions move enum fields; title is str",
+        ),
+        (
+            [STATUS],
+            '{ status = ["draft->gone"] }',
+            "'gone' is not a value of status \\(draft|published|archived\\)",
+        ),
         ([STATUS], '{ status = ["draft->draft"] }', "goes nowhere"),
         ([STATUS], '{ status = ["draft->published", "draft->published"] }', "listed twice"),
         (
@@ -78,7 +97,9 @@ def test_transitions_parse_and_name_their_field() -> None:
         ),
     ],
 )
-def test_bad_transitions_fail_with_one_line(fields: list[str], transitions: str, message: str) -> None:
+def test_bad_transitions_fail_with_one_line(
+    fields: list[str], transitions: str, message: str
+) -> None:
     with pytest.raises(BlueprintError, match=message) as error:
         parse_blueprint(blueprint(fields, transitions))
     assert "\n" not in str(error.value)
@@ -93,7 +114,9 @@ def test_transitions_from_the_command_line_are_written_back_as_a_table() -> None
         transitions=["status:draft->published", "status:published->archived"],
     )
     document = add_resource(new_document("shop", ""), resource)
-    assert 'transitions = {status = ["draft->published", "published->archived"]}' in document.dumps()
+    assert (
+        'transitions = {status = ["draft->published", "published->archived"]}' in document.dumps()
+    )
     assert parse_blueprint(document.dumps()).blueprint.resources[0] == resource
 
 

@@ -47,8 +47,7 @@ def parse_transitions(value: object) -> object:
     for field, moves in value.items():
         if not isinstance(moves, list | tuple) or not moves:
             raise BlueprintError(
-                f"transitions.{field}: write a list of moves, e.g. "
-                f'{field} = ["draft->published"]'
+                f'transitions.{field}: write a list of moves, e.g. {field} = ["draft->published"]'
             )
         found += [parse_move(str(field), move) for move in moves]
     return found
@@ -96,12 +95,13 @@ def check_actions(resource: Resource) -> None:
                 f"{where} names no field of it (its enum fields: {known or 'none'})"
             )
         if field.type is not FieldType.ENUM:
-            raise BlueprintError(f"{where}: transitions move enum fields; {field.name} is {field.type}")
+            raise BlueprintError(
+                f"{where}: transitions move enum fields; {field.name} is {field.type}"
+            )
         for state in (transition.source, transition.target):
             if state not in field.choices:
                 raise BlueprintError(
-                    f"{where}: {state!r} is not a value of {field.name} "
-                    f"({'|'.join(field.choices)})"
+                    f"{where}: {state!r} is not a value of {field.name} ({'|'.join(field.choices)})"
                 )
         if transition.source == transition.target:
             raise BlueprintError(f"{where} goes nowhere; staying in a state is always allowed")

@@ -14,13 +14,13 @@ from tomlkit.exceptions import ParseError
 from tomlkit.items import Array, InlineTable, Table
 from tomlkit.toml_document import TOMLDocument
 
-from backend_agent.blueprint.actions import transitions_table
 from backend_agent.blueprint.access import (
     NEW_ACCOUNT_FIELDS,
     NEW_ACCOUNT_OPERATIONS,
     AccessRules,
     account_access,
 )
+from backend_agent.blueprint.actions import transitions_table
 from backend_agent.blueprint.agents import AgentSpec
 from backend_agent.blueprint.fields import FieldSpec
 from backend_agent.blueprint.model import Blueprint, Resource, blueprint_from_data

@@ -260,7 +260,9 @@ def _apply_modifier(
         if problem := query_problem(str(name), field_type, key):
             raise BlueprintError(problem)
         if key == "counter" and field_type is not FieldType.INT:
-            raise BlueprintError(f"field {name!r}: counter applies to int fields, e.g. views:int:counter")
+            raise BlueprintError(
+                f"field {name!r}: counter applies to int fields, e.g. views:int:counter"
+            )
         if key == "group" and field_type not in GROUPABLE:
             raise BlueprintError(
                 f"field {name!r}: group counts repeated values; use it on enum, bool, str, int "

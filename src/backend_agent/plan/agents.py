@@ -12,12 +12,19 @@ from backend_agent.blueprint.names import pascal_case
 from backend_agent.plan.context import ResourceContext
 
 # The service function each tool operation calls, and what the tool says it does.
-_SERVICE_PREFIX = {"read": "get", "list": "list", "create": "create", "update": "update"}
+_SERVICE_PREFIX = {
+    "read": "get",
+    "list": "list",
+    "create": "create",
+    "update": "update",
+    "stats": "count",
+}
 _SUMMARY = {
     "read": "Look up one {name} by its id.",
     "list": "List {plural}, oldest first, a page at a time.",
     "create": "Create a {name} and return it as stored.",
     "update": "Change some fields of one {name}; fields left out keep their value.",
+    "stats": "Count {plural} by the values of one field: how many hold each value.",
 }
 
 
@@ -35,7 +42,7 @@ class AgentTool:
     @property
     def function(self) -> str:
         """The tool's name as the model sees it, e.g. `get_user`, `list_users`."""
-        noun = self.r.plural if self.operation == "list" else self.r.snake
+        noun = self.r.plural if self.operation in ("list", "stats") else self.r.snake
         return f"{_SERVICE_PREFIX[self.operation]}_{noun}"
 
     @property
@@ -96,6 +103,8 @@ class AgentTool:
             names.append(f"{self.r.name}Create")
         if self.operation == "update":
             names.append(f"{self.r.name}Update")
+        if self.operation == "stats":
+            names += [f"{self.r.name}GroupBy", f"{self.r.name}Stats"]
         return names
 
 

@@ -234,7 +234,9 @@ class ResourceContext:
     @property
     def group_value_type(self) -> str:
         """What a value of the grouped fields is in an answer of GET /things/stats."""
-        types = dict.fromkeys(_GROUP_TYPES.get(f.spec.type) or f.enum_class or "str" for f in self.groups)
+        types = dict.fromkeys(
+            _GROUP_TYPES.get(f.spec.type) or f.enum_class or "str" for f in self.groups
+        )
         if any(field.spec.optional for field in self.groups):
             types["None"] = None
         return " | ".join(types)
