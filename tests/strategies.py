@@ -253,13 +253,13 @@ def counter_spec(draw: st.DrawFn, name: str) -> str:
 
 @st.composite
 def transitions(draw: st.DrawFn, fields: list[str]) -> dict[str, list[str]]:
-    """Moves between the values of some enum fields that start in a default."""
+    """Moves between the values of every enum field that starts in a default."""
     found: dict[str, list[str]] = {}
     for spec in fields:
         name, kind, *modifiers = spec.split(":")
         if not kind.startswith("enum(") or "optional" in modifiers:
             continue
-        if not any(m.startswith("default=") for m in modifiers) or not draw(st.booleans()):
+        if not any(m.startswith("default=") for m in modifiers):
             continue
         choices = kind.removeprefix("enum(").removesuffix(")").split("|")
         pairs = [f"{a}->{b}" for a in choices for b in choices if a != b]

@@ -4,7 +4,7 @@ refuse the rest, in one line naming what to write."""
 import pytest
 
 from backend_agent.blueprint import parse_blueprint, parse_field
-from backend_agent.blueprint.document import add_resource, new_document
+from backend_agent.blueprint.document import add_resource, new_document, remove_field
 from backend_agent.blueprint.model import resource_from_input
 from backend_agent.errors import BlueprintError
 
@@ -88,12 +88,13 @@ def test_transitions_parse_and_name_their_field() -> None:
         (
             ["status:enum(draft|published)"],
             '{ status = ["draft->published"] }',
-            "new rows start in its default: write status:enum\\(draft\\|published\\):default=draft",
+            "new rows start in its default and it is never empty: write "
+            "status:enum\\(draft\\|published\\):default=draft without optional",
         ),
         (
             ["status:enum(draft|published):default=draft:optional"],
             '{ status = ["draft->published"] }',
-            "drop optional",
+            "write status:enum\\(draft\\|published\\):default=draft without optional",
         ),
     ],
 )
@@ -125,3 +126,10 @@ def test_a_transition_option_without_its_field_is_refused() -> None:
         resource_from_input(
             "Article", store="postgres", fields=[STATUS], ops=None, transitions=["draft->published"]
         )
+
+
+def test_removing_a_state_field_removes_its_transitions() -> None:
+    text = blueprint(["title:str", STATUS], '{ status = ["draft->published"] }')
+    document = remove_field(parse_blueprint(text), "Article", "status")
+    assert "transitions" not in document.dumps()
+    assert document.blueprint.resources[0].transitions == ()

@@ -109,8 +109,9 @@ def check_actions(resource: Resource) -> None:
             raise BlueprintError(f"{where} is listed twice")
         seen.add(transition)
         if field.optional or field.default is None:
+            spelling = f"{field.name}:{field.type}({'|'.join(field.choices)})"
             raise BlueprintError(
                 f"resource {resource.name!r}: {field.name} has transitions, so new rows start in "
-                f"its default: write {field.name}:{field.type}({'|'.join(field.choices)})"
-                f":default={field.choices[0]} (and drop optional)"
+                f"its default and it is never empty: write {spelling}"
+                f":default={field.default or field.choices[0]} without optional"
             )

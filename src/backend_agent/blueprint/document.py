@@ -154,7 +154,8 @@ def add_fields(
 
 
 def remove_field(current: BlueprintDocument, resource: str, name: str) -> BlueprintDocument:
-    """Drop a field from a resource, keeping the array's other items and comments."""
+    """Drop a field from a resource, keeping the array's other items and comments; its
+    transitions go with it."""
     table = resource_table(current, resource)
     array = field_array(table)
     index = next(
@@ -164,6 +165,11 @@ def remove_field(current: BlueprintDocument, resource: str, name: str) -> Bluepr
         known = ", ".join(str(spec).partition(":")[0] for spec in array) or "none"
         raise BlueprintError(f"resource {resource!r} has no field {name!r} (fields: {known})")
     del array[index]
+    transitions = table.get("transitions")
+    if isinstance(transitions, dict) and name in transitions:
+        del transitions[name]
+        if not transitions:
+            del table["transitions"]
     return current.revalidated()
 
 

@@ -355,7 +355,10 @@ def resource_from_input(
     if access is not None:
         data["access"] = access
     if transitions:
-        data["transitions"] = [parse_transition_option(item) for item in transitions]
+        try:
+            data["transitions"] = [parse_transition_option(item) for item in transitions]
+        except BlueprintError as error:
+            raise BlueprintError(f"resource {name!r}: {error}") from None
     try:
         return Resource.model_validate(data)
     except ValidationError as error:
