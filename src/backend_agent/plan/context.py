@@ -246,6 +246,18 @@ class ResourceContext:
         """Whether it counts, moves states or answers stats: routes beyond CRUD."""
         return bool(self.counters or self.states or self.groups)
 
+    @property
+    def action_urls(self) -> list[tuple[str, str, str]]:
+        """Each action route (the action, a name for its tests, a URL below the resource's
+        path; an f-string part naming a stored row `<snake>` but for stats)."""
+        row = f"{{{self.r.snake}['id']}}"
+        urls = [("count", f.name, f"{row}/{f.name}") for f in self.counters]
+        urls += [
+            ("move", f"{f.name}_move", f"{row}/{f.name}/{f.spec.default}") for f in self.states
+        ]
+        urls += [("stats", "grouped_stats", f"stats?group_by={f.name}") for f in self.groups[:1]]
+        return urls
+
     def moves(self, state: PythonField) -> list[tuple[str, list[str]]]:
         """Each value of a state field with the values it may move to."""
         transitions = [t for t in self.r.transitions if t.field == state.spec.name]
