@@ -258,6 +258,26 @@ class ResourceContext:
         urls += [("stats", "grouped_stats", f"stats?group_by={f.name}") for f in self.groups[:1]]
         return urls
 
+    @property
+    def action_summaries(self) -> list[str]:
+        """One line of the project's README per action route."""
+        item = f"/{self.path}/{{id}}"
+        lines = [f"`POST {item}/{f.name}[?by=n]` adds to {f.name}" for f in self.counters]
+        for state in self.states:
+            moves = ", ".join(
+                f"{source} -> {target}"
+                for source, targets in self.moves(state)
+                for target in targets
+            )
+            lines.append(
+                f"`POST {item}/{state.name}/{{value}}` moves {state.name} along {moves} "
+                f"(new rows start as {state.spec.default})"
+            )
+        if self.groups:
+            keys = "|".join(field.name for field in self.groups)
+            lines.append(f"`GET /{self.path}/stats?group_by={keys}` counts per value")
+        return lines
+
     def moves(self, state: PythonField) -> list[tuple[str, list[str]]]:
         """Each value of a state field with the values it may move to."""
         transitions = [t for t in self.r.transitions if t.field == state.spec.name]
