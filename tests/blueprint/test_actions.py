@@ -133,3 +133,10 @@ def test_removing_a_state_field_removes_its_transitions() -> None:
     document = remove_field(parse_blueprint(text), "Article", "status")
     assert "transitions" not in document.dumps()
     assert document.blueprint.resources[0].transitions == ()
+
+
+def test_a_stats_tool_needs_a_field_to_count_by() -> None:
+    agent = '\n[agents.helper]\ninstructions = "Count."\ntools = ["Article.stats"]\n'
+    with pytest.raises(BlueprintError, match="counts by no field; mark one with :group"):
+        parse_blueprint(blueprint(["title:str"]) + agent)
+    parse_blueprint(blueprint([f"{STATUS}:group"]) + agent)
