@@ -399,7 +399,7 @@ def _edit_and_apply(draw: st.DrawFn, blueprint: Blueprint) -> Step:
         and spec.type is not FieldType.REF
     ):
         edits["make required"] = spec.model_copy(update={"optional": False})
-    if not spec.optional:
+    if not spec.optional and not spec.counter:  # a counter is never empty
         edits["make optional"] = spec.model_copy(update={"optional": True})
     if spec.unique:
         edits["drop unique"] = spec.model_copy(update={"unique": False})

@@ -1,7 +1,7 @@
 """Hypothesis strategies over the blueprint space: every field type and modifier (list filters
-sort keys and searches too), timestamps and soft delete on and off, both stores,
-refs in every direction, many(...) links on both stores, every ops subset (bulk where a
-resource creates), and agents with
+sort keys and searches too; counters and counts per value), transitions of enum fields,
+timestamps and soft delete on and off, both stores, refs in every direction, many(...)
+links on both stores, every ops subset (bulk where a resource creates), and agents with
 every tool kind.
 
 Drawn blueprints are valid by construction (the blueprint's own validation must accept every
@@ -51,6 +51,7 @@ FILTERABLE = frozenset(
 SORTABLE = FILTERABLE
 SEARCHABLE = frozenset({"str", "text", "email", "url"})
 FEW_VALUES = frozenset({"bool", "enum"})
+GROUPABLE = frozenset({"enum", "bool", "str", "int"})
 COLUMN_RANGE = {
     "int": (Decimal(-(2**31)), Decimal(2**31 - 1)),
     "float": (Decimal(-(10**15)), Decimal(10**15)),
@@ -115,11 +116,14 @@ class DrawnResource:
     """`created_at`/`updated_at` kept by the server (then no field may take those names)."""
     soft_delete: bool = False
     """DELETE keeps rows (`deleted_at`); restore and purge routes."""
+    transitions: dict[str, list[str]] = field(default_factory=dict)
+    """Allowed moves (`draft->open`) by enum field."""
 
     @property
     def toml(self) -> str:
         fields = "".join(f"    {json.dumps(spec)},\n" for spec in self.fields)
         access = ", ".join(f"{op} = {json.dumps(level)}" for op, level in self.access.items())
+        moves = ", ".join(f"{name} = {json.dumps(m)}" for name, m in self.transitions.items())
         owned = "owner" in self.access.values() and any(
             spec.startswith(f"{OWNER_FIELD}:") for spec in self.fields
         )
@@ -131,6 +135,7 @@ class DrawnResource:
             + (f'owner = "{OWNER_FIELD}"\n' if owned else "")
             + f"timestamps = {json.dumps(self.timestamps)}\n"
             + ("soft_delete = true\n" if self.soft_delete else "")
+            + (f"transitions = {{ {moves} }}\n" if moves else "")
             + f"fields = [\n{fields}]\n"
         )
 
@@ -192,6 +197,8 @@ def _decimals(draw: st.DrawFn, low: float | str, high: float | str, most_places:
 @st.composite
 def field_spec(draw: st.DrawFn, name: str, kind: str) -> str:
     """One `name:type[:modifier...]` spec of a plain (not ref) type, modifiers in any order."""
+    if kind == "int" and draw(st.integers(0, 4)) == 0:
+        return draw(counter_spec(name))
     type_token = kind
     choices: list[str] = []
     if kind == "enum":
@@ -238,7 +245,33 @@ def field_spec(draw: st.DrawFn, name: str, kind: str) -> str:
     secret = name == "token" and kind in ("str", "text", "email", "url")
     if default is not None and "unique" not in modifiers and not secret:
         modifiers.append(f"default={default}")
+    if kind in GROUPABLE and draw(st.integers(0, 3)) == 0:
+        modifiers.append("group")
     return ":".join([name, type_token, *draw(st.permutations(modifiers))])
+
+
+@st.composite
+def counter_spec(draw: st.DrawFn, name: str) -> str:
+    """An int the server counts: no bounds or default, maybe listed, sorted or grouped by."""
+    flags = [flag for flag in ("index", "filter", "sort", "group") if draw(st.booleans())]
+    return ":".join([name, "int", "counter", *flags])
+
+
+@st.composite
+def transitions(draw: st.DrawFn, fields: list[str]) -> dict[str, list[str]]:
+    """Moves between the values of every enum field that starts in a default."""
+    found: dict[str, list[str]] = {}
+    for spec in fields:
+        name, kind, *modifiers = spec.split(":")
+        if not kind.startswith("enum(") or "optional" in modifiers:
+            continue
+        if not any(m.startswith("default=") for m in modifiers):
+            continue
+        choices = kind.removeprefix("enum(").removesuffix(")").split("|")
+        pairs = [f"{a}->{b}" for a in choices for b in choices if a != b]
+        if pairs:
+            found[name] = draw(st.lists(st.sampled_from(pairs), min_size=1, unique=True))
+    return found
 
 
 @st.composite
@@ -311,6 +344,7 @@ def blueprints(
         for field_name in field_names:
             kind = draw(st.sampled_from(PLAIN_TYPES))
             resource.fields.append(draw(field_spec(field_name, kind)))
+        resource.transitions = draw(transitions(resource.fields))
         earlier = [r for r in resources if r.store == "postgres"]
         for target in draw(st.lists(st.sampled_from(earlier), max_size=2)) if earlier else []:
             resource.fields.append(draw(ref_spec(resource, target, required_ok=True)))

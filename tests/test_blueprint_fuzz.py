@@ -72,9 +72,12 @@ COVERING = DrawnBlueprint(
                 # A decimal bound a float cannot hold exactly (-0.3), and a decimal default.
                 "discount:decimal:min=-0.3:max=0.7:default=0.1",
                 "watchers:many(Account)",
+                "views:int:counter:sort",
+                "stage:enum(new|open|done):default=new:group",
             ],
             timestamps=True,
             soft_delete=True,
+            transitions={"stage": ["new->open", "open->done", "done->open"]},
         ),
         DrawnResource(
             "Catalog",
@@ -93,8 +96,15 @@ COVERING = DrawnBlueprint(
             "Note",
             "mongo",
             ["read", "list", "update", "delete"],
-            [*EVERY_TYPE_OPTIONAL, "catalog:ref(Catalog)", "documents:many(Document):ids"],
+            [
+                *EVERY_TYPE_OPTIONAL,
+                "catalog:ref(Catalog):group",
+                "documents:many(Document):ids",
+                "hits:int:counter",
+                "phase:enum(a|b):default=a:group",
+            ],
             timestamps=True,
+            transitions={"phase": ["a->b"]},
         ),
     ],
     agents={
@@ -114,7 +124,8 @@ COVERING = DrawnBlueprint(
     },
 )
 """Every field type and modifier kind on both stores, with and without timestamps, soft
-delete and bulk creates (a multi-row INSERT of every column type); refs
+delete and bulk creates (a multi-row INSERT of every column type), counters, counts per
+value and transitions; refs
 PG->PG (required, optional, to itself, twice to one resource), Mongo->PG, a chain through a
 resource without a create route; many(...) links on both stores (from a resource without an
 update route too); agents with every tool kind on both stores."""

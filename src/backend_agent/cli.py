@@ -152,6 +152,13 @@ def add_resource(
     soft_delete: Annotated[
         bool, typer.Option(help="DELETE marks rows deleted; admins restore or purge them.")
     ] = False,
+    transition: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An allowed move of an enum field, field:source->target (repeatable), e.g. "
+            "status:draft->published; the field starts in its default."
+        ),
+    ] = None,
     project: ProjectOption = Path(),
     dry_run: DryRunOption = False,
     conflicts: ConflictsOption = "stop",
@@ -159,9 +166,11 @@ def add_resource(
     """Add a resource: table/collection, schemas, service, routes, tests and migration.
 
     Field types: str, text, int, float, decimal, bool, date, datetime, uuid, email, url,
-    enum(a|b), json, list[str], ref(Resource), many(Resource) (links, no modifiers).
-    Modifiers: optional, unique, index, filter, sort, search, min=N, max=N, default=VALUE.
-    Example: age:int:min=0:max=150:optional:filter.
+    enum(a|b), json, list[str], ref(Resource), many(Resource) (links; `:ids` puts the linked
+    ids in answers). Modifiers: optional, unique, index, filter, sort, search, counter (an
+    int only POST /things/{id}/<field> adds to), group (counted by GET
+    /things/stats?group_by=<field>), min=N, max=N, default=VALUE. Example:
+    age:int:min=0:max=150:optional:filter.
     """
     from backend_agent import operations
 
@@ -175,6 +184,7 @@ def add_resource(
         access=access,
         timestamps=timestamps,
         soft_delete=soft_delete,
+        transitions=transition,
         dry_run=dry_run,
         conflict_mode=conflicts,
     )
@@ -216,7 +226,8 @@ def add_agent(
         typer.Option(
             "--tool",
             "-t",
-            help="RESOURCE.OPERATION the agent may call (read, list, create, update); repeatable.",
+            help="RESOURCE.OPERATION the agent may call (read, list, create, update, stats); "
+            "repeatable.",
         ),
     ] = None,
     project: ProjectOption = Path(),

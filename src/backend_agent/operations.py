@@ -147,6 +147,7 @@ def add_resource(
     access: list[str] | None = None,
     timestamps: bool = True,
     soft_delete: bool = False,
+    transitions: list[str] | None = None,
     dry_run: bool = False,
     conflict_mode: str = "stop",
 ) -> Outcome:
@@ -155,7 +156,8 @@ def add_resource(
     `access` holds levels as the command line takes them: `["owner", "read=public"]`; owner
     access adds an `owner:ref(Account)` field when the resource has no ref to the account.
     `timestamps`: the server keeps its `created_at` and `updated_at`; `soft_delete`: DELETE
-    marks rows deleted, administrators restore or purge them.
+    marks rows deleted, administrators restore or purge them. `transitions` are the allowed
+    moves of enum fields, `["status:draft->published"]`.
     """
     rules = access_from_input(access) if access else None
     resource = resource_from_input(
@@ -166,6 +168,7 @@ def add_resource(
         access=rules,
         timestamps=timestamps,
         soft_delete=soft_delete,
+        transitions=transitions,
     )
     return _edit(
         root,

@@ -17,8 +17,9 @@ from backend_agent.errors import BlueprintError
 if TYPE_CHECKING:
     from backend_agent.blueprint.model import Blueprint
 
-TOOL_OPERATIONS = ("read", "list", "create", "update")
-"""What an agent may do through a resource's services; deleting stays with people."""
+TOOL_OPERATIONS = ("read", "list", "create", "update", "stats")
+"""What an agent may do through a resource's services (`stats`: count rows by a field
+declared `group`); deleting stays with people."""
 
 RESERVED_AGENT_NAMES = frozenset({"deps", "agent", "agents"})
 """Modules of `app/agents/` and names the generated code uses for itself."""
@@ -54,7 +55,7 @@ class AgentSpec(BaseModel):
     instructions: str
     """The system prompt, written into the agent module as it is."""
     tools: tuple[str, ...] = ()
-    """`Resource.operation` pairs, operations among read, list, create and update."""
+    """`Resource.operation` pairs, operations among read, list, create, update and stats."""
 
     @field_validator("name")
     @classmethod
@@ -131,7 +132,13 @@ def check_agents(blueprint: Blueprint) -> None:
                     f"agent {agent.name!r}: tool '{resource_name}.{operation}' names unknown "
                     f"resource {resource_name!r} (known: {known})"
                 )
-            if operation not in resource.ops:
+            if operation == "stats":
+                if not resource.groups:
+                    raise BlueprintError(
+                        f"agent {agent.name!r}: tool '{resource_name}.stats': resource "
+                        f"{resource_name!r} counts by no field; mark one with :group"
+                    )
+            elif operation not in resource.ops:
                 enabled = ", ".join(op for op in resource.ops if op in TOOL_OPERATIONS)
                 raise BlueprintError(
                     f"agent {agent.name!r}: tool '{resource_name}.{operation}': resource "

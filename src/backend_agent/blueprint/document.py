@@ -20,6 +20,7 @@ from backend_agent.blueprint.access import (
     AccessRules,
     account_access,
 )
+from backend_agent.blueprint.actions import transitions_table
 from backend_agent.blueprint.agents import AgentSpec
 from backend_agent.blueprint.fields import FieldSpec
 from backend_agent.blueprint.model import Blueprint, Resource, blueprint_from_data
@@ -100,6 +101,10 @@ def _resource_item(resource: Resource) -> Table:
     table.add("timestamps", resource.timestamps)
     if resource.soft_delete:
         table.add("soft_delete", True)
+    if resource.transitions:
+        moves = tomlkit.inline_table()
+        moves.update(transitions_table(resource.transitions))
+        table.add("transitions", moves)
     fields = tomlkit.array()
     fields.multiline(True)
     fields.extend(field.to_spec() for field in resource.fields)
@@ -151,7 +156,8 @@ def add_fields(
 
 
 def remove_field(current: BlueprintDocument, resource: str, name: str) -> BlueprintDocument:
-    """Drop a field from a resource, keeping the array's other items and comments."""
+    """Drop a field from a resource, keeping the array's other items and comments; its
+    transitions go with it."""
     table = resource_table(current, resource)
     array = field_array(table)
     index = next(
@@ -161,6 +167,11 @@ def remove_field(current: BlueprintDocument, resource: str, name: str) -> Bluepr
         known = ", ".join(str(spec).partition(":")[0] for spec in array) or "none"
         raise BlueprintError(f"resource {resource!r} has no field {name!r} (fields: {known})")
     del array[index]
+    transitions = table.get("transitions")
+    if isinstance(transitions, dict) and name in transitions:
+        del transitions[name]
+        if not transitions:
+            del table["transitions"]
     return current.revalidated()
 
 

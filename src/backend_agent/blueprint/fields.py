@@ -73,6 +73,8 @@ SORTABLE = EQUALITY | RANGE | {FieldType.REF}
 TEXTUAL = frozenset({FieldType.STR, FieldType.TEXT, FieldType.EMAIL, FieldType.URL})
 """Types whose values are free text (a default of theirs is written as a string literal)."""
 SEARCHABLE = TEXTUAL
+GROUPABLE = frozenset({FieldType.ENUM, FieldType.BOOL, FieldType.STR, FieldType.INT, FieldType.REF})
+"""Types `group` counts rows by (`GET /things/stats?group_by=status`): values that repeat."""
 DEFAULT_STR_LENGTH = 255
 DECIMAL_DIGITS = 12
 DECIMAL_PLACES = 2
@@ -99,6 +101,10 @@ class FieldSpec(BaseModel):
     """Lists may be ordered by this field (`?sort=-name`)."""
     search: bool = False
     """Lists find text in this field, ignoring case: at its start or anywhere."""
+    counter: bool = False
+    """An int the server keeps, from 0: only `POST /things/{id}/<name>` adds to it, at once."""
+    group: bool = False
+    """`GET /things/stats?group_by=<name>` counts the rows of each value."""
     min: Decimal | None = None
     """Lower bound: a length for str/text/json, an item count for list[str], a value for numbers."""
     max: Decimal | None = None
@@ -139,7 +145,7 @@ class FieldSpec(BaseModel):
             for bound in ("min", "max")
             if (value := getattr(self, bound)) is not None
         ]
-        if self.default is not None:
+        if self.default is not None and not self.counter:
             parts.append(f"default={_default_spelling(self.default)}")
         return ":".join(parts)
 
@@ -160,7 +166,7 @@ def _default_spelling(value: str | int | float | bool) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-FLAGS = ("optional", "unique", "index", "filter", "sort", "search")
+FLAGS = ("optional", "unique", "index", "filter", "sort", "search", "counter", "group")
 """Modifiers that take no value, in the order specs are written."""
 _MODIFIER = re.compile(rf"^({'|'.join(FLAGS)}|(min|max|default)=.*)$")
 _TYPE_WITH_ARGUMENT = re.compile(r"^(?P<kind>enum|ref|many)\((?P<argument>[^()]*)\)$")
@@ -206,9 +212,23 @@ def parse_field(spec: str) -> FieldSpec:
             f"ref field {name!r}: name the relation, not the column: write "
             f"{relation}:{type_token} (the column is named {name})"
         )
+    if values.get("counter"):
+        _start_counter(values)
     field = FieldSpec.model_validate(values)
     _check_bounds(field)
     return field
+
+
+def _start_counter(values: dict[str, object]) -> None:
+    """A counter starts at 0 and only the server adds to it: no bounds, no default, never
+    empty, never unique."""
+    name = values["name"]
+    for key in ("optional", "unique", "min", "max", "default"):
+        if values.get(key) not in (None, False):
+            raise BlueprintError(
+                f"field {name!r}: a counter starts at 0 and only grows; drop {key}"
+            )
+    values["default"] = 0
 
 
 def _parse_type(name: str, token: str) -> dict[str, object]:
@@ -260,6 +280,15 @@ def _apply_modifier(
             raise BlueprintError(f"field {name!r}: modifier {key!r} takes no value, write :{key}")
         if problem := query_problem(str(name), field_type, key):
             raise BlueprintError(problem)
+        if key == "counter" and field_type is not FieldType.INT:
+            raise BlueprintError(
+                f"field {name!r}: counter applies to int fields, e.g. views:int:counter"
+            )
+        if key == "group" and field_type not in GROUPABLE:
+            raise BlueprintError(
+                f"field {name!r}: group counts repeated values; use it on enum, bool, str, int "
+                "or ref fields"
+            )
         if key in ("unique", "index") and field_type in NOT_INDEXABLE:
             raise BlueprintError(f"field {name!r}: {key} is not supported on {field_type} fields")
         if key == "unique" and field_type in FEW_VALUES:
@@ -289,7 +318,8 @@ def _apply_modifier(
         return
     raise BlueprintError(
         f"field spec {spec!r}: unknown modifier {key!r}; modifiers: "
-        "optional, unique, index, filter, sort, search, min=N, max=N, default=VALUE"
+        "optional, unique, index, filter, sort, search, counter, group, min=N, max=N, "
+        "default=VALUE"
     )
 
 

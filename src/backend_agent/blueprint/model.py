@@ -16,6 +16,12 @@ from backend_agent.blueprint.access import (
     owner_ref,
     parse_access,
 )
+from backend_agent.blueprint.actions import (
+    Transition,
+    check_actions,
+    parse_transition_option,
+    parse_transitions,
+)
 from backend_agent.blueprint.agents import AgentSpec, agents_from_data, check_agents
 from backend_agent.blueprint.fields import FieldSpec, FieldType, parse_field
 from backend_agent.blueprint.names import (
@@ -89,6 +95,9 @@ class Resource(BaseModel):
     soft_delete: bool = False
     """DELETE marks the row deleted (`deleted_at`) instead of removing it; every read, write
     and unique value ignores deleted rows, and administrators restore or purge them."""
+    transitions: Annotated[tuple[Transition, ...], BeforeValidator(parse_transitions)] = ()
+    """Allowed moves of enum fields (`{status = ["draft->published"]}`): such a field starts
+    in its default and changes only along them."""
 
     @property
     def snake(self) -> str:
@@ -115,6 +124,21 @@ class Resource(BaseModel):
         """The declared fields but links, then the timestamps when kept: every stored column."""
         own = tuple(field for field in self.fields if field.type is not FieldType.MANY)
         return own + (TIMESTAMP_FIELDS if self.timestamps else ())
+
+    @property
+    def state_fields(self) -> tuple[FieldSpec, ...]:
+        """The enum fields with transitions, in the order of the fields."""
+        moved = {transition.field for transition in self.transitions}
+        return tuple(field for field in self.fields if field.name in moved)
+
+    @property
+    def counters(self) -> tuple[FieldSpec, ...]:
+        return tuple(field for field in self.fields if field.counter)
+
+    @property
+    def groups(self) -> tuple[FieldSpec, ...]:
+        """The fields `GET /things/stats?group_by=` counts rows by."""
+        return tuple(field for field in self.fields if field.group)
 
     def field(self, name: str) -> FieldSpec | None:
         return next((field for field in self.fields if field.name == name), None)
@@ -251,6 +275,7 @@ def check_blueprint(blueprint: Blueprint) -> None:
                     "with timestamps = true; rename the field or set timestamps = false"
                 )
         check_queries(resource)
+        check_actions(resource)
     _check_required_refs_end(blueprint)
     check_agents(blueprint)
     check_access(blueprint)
@@ -360,12 +385,13 @@ def _resource_data(name: str, table: object, source: str) -> object:
     if not isinstance(table, dict):
         return table
     fields = table.get("fields", [])
-    if isinstance(fields, list):
-        try:
+    try:
+        if isinstance(fields, list):
             fields = [parse_field(spec) if isinstance(spec, str) else spec for spec in fields]
-        except BlueprintError as error:
-            raise BlueprintError(f"{source}: resources.{name}: {error}") from None
-    return {"name": name, **table, "fields": fields}
+        transitions = parse_transitions(table.get("transitions", ()))
+    except BlueprintError as error:
+        raise BlueprintError(f"{source}: resources.{name}: {error}") from None
+    return {"name": name, **table, "fields": fields, "transitions": transitions}
 
 
 def _first_problem(error: ValidationError, resources: list[Any]) -> str:
@@ -395,9 +421,10 @@ def resource_from_input(
     access: AccessRules | None = None,
     timestamps: bool = True,
     soft_delete: bool = False,
+    transitions: list[str] | None = None,
 ) -> Resource:
     """A resource from command-line input, with one-line errors like backend.toml's; new
-    resources keep timestamps unless asked not to."""
+    resources keep timestamps unless asked not to. `transitions` are `field:source->target`."""
     data: dict[str, object] = {
         "name": name,
         "store": store,
@@ -409,6 +436,11 @@ def resource_from_input(
         data["ops"] = ops
     if access is not None:
         data["access"] = access
+    if transitions:
+        try:
+            data["transitions"] = [parse_transition_option(item) for item in transitions]
+        except BlueprintError as error:
+            raise BlueprintError(f"resource {name!r}: {error}") from None
     try:
         return Resource.model_validate(data)
     except ValidationError as error:

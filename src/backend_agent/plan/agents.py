@@ -13,7 +13,13 @@ from backend_agent.plan.context import ResourceContext
 from backend_agent.plan.queries import FilteredField
 
 # The service function each tool operation calls, and what the tool says it does.
-_SERVICE_PREFIX = {"read": "get", "list": "list", "create": "create", "update": "update"}
+_SERVICE_PREFIX = {
+    "read": "get",
+    "list": "list",
+    "create": "create",
+    "update": "update",
+    "stats": "count",
+}
 _SUMMARY = {
     "read": "Look up one {name} by its id.",
     "list": "List {plural}, oldest first, a page at a time.",
@@ -23,6 +29,7 @@ _SUMMARY = {
     ),
     "create": "Create a {name} and return it as stored.",
     "update": "Change some fields of one {name}; fields left out keep their value.",
+    "stats": "Count {plural} by the values of one field: how many hold each value.",
 }
 
 
@@ -40,7 +47,7 @@ class AgentTool:
     @property
     def function(self) -> str:
         """The tool's name as the model sees it, e.g. `get_user`, `list_users`."""
-        noun = self.r.plural if self.operation == "list" else self.r.snake
+        noun = self.r.plural if self.operation in ("list", "stats") else self.r.snake
         return f"{_SERVICE_PREFIX[self.operation]}_{noun}"
 
     @property
@@ -136,6 +143,8 @@ class AgentTool:
             names.append(f"{self.r.name}Create")
         if self.operation == "update":
             names.append(f"{self.r.name}Update")
+        if self.operation == "stats":
+            names += [f"{self.r.name}GroupBy", f"{self.r.name}Stats"]
         return names
 
 

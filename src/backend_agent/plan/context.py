@@ -15,6 +15,15 @@ from backend_agent.plan.python_types import PythonField
 from backend_agent.plan.queries import ListQuery
 from backend_agent.plan.samples import example_value, invalid_example, valid_expression
 
+_GROUP_TYPES = {
+    FieldType.BOOL: "bool",
+    FieldType.INT: "int",
+    FieldType.REF: "int",
+    FieldType.STR: "str",
+}
+"""What a counted value is, for the grouped types that are not enums (those are their class)."""
+_ACTS_AS = {"count": "update", "move": "update", "stats": "list"}
+"""Actions (`count` a counter, `move` a state, `stats`) and the operation each acts as."""
 _GUARDS = {Access.AUTHENTICATED: "Depends(get_caller)", Access.ADMIN: "Depends(get_admin)"}
 
 
@@ -76,17 +85,23 @@ class ResourceContext:
         level = self.level(operation)
         conflicts = {
             "create": True,  # an Idempotency-Key sent again with another body
-            "update": bool(self.uniques or self.refs),
+            "update": bool(self.uniques or self.refs or self.states),
             "bulk": bool(self.uniques or self.refs),
             "delete": not self.r.soft_delete
             and any(r.store is Store.POSTGRES for r, _ in self.referrers),
             "purge": any(r.store is Store.POSTGRES for r, _ in self.referrers),
             "restore": bool(self.uniques),
+            "count": True,  # a counter at the column's limit
+            "move": True,  # a move its transitions do not allow
         }.get(operation, False)
         codes = [400] if writes else []
         codes += [401] if level is not Access.PUBLIC else []
         codes += [403] if level is Access.ADMIN else []
-        codes += [404] if operation in ("read", "update", "delete", "restore", "purge") else []
+        codes += (
+            [404]
+            if operation in ("read", "update", "delete", "restore", "purge", "count", "move")
+            else []
+        )
         codes += [409] if conflicts else []
         codes += [413] if writes else []
         return [*codes, 503]
@@ -115,11 +130,13 @@ class ResourceContext:
         return self.blueprint.is_account(self.r)
 
     def level(self, operation: str) -> Access:
-        """Who may call `operation`; restoring and purging soft-deleted rows is for
-        administrators (for anyone, like every route, in a project without accounts)."""
+        """Who may call `operation`: restoring and purging soft-deleted rows is for
+        administrators (for anyone, like every route, in a project without accounts); an
+        action is allowed to whom its operation is (counting and moving change a row like an
+        update; stats read like a list)."""
         if operation in ("restore", "purge"):
             return Access.ADMIN if self.auth else Access.PUBLIC
-        return self.blueprint.access(self.r, operation)
+        return self.blueprint.access(self.r, _ACTS_AS.get(operation, operation))
 
     @property
     def levels(self) -> list[tuple[str, Access]]:
@@ -185,7 +202,7 @@ class ResourceContext:
     def deps(self, operation: str) -> list[tuple[str, str]]:
         """The handles (name, dependency alias) a route passes to the service, in order."""
         if not self.is_mongo:
-            if operation in ("read", "list"):
+            if operation in ("read", "list", "stats"):
                 return [("session", "ReadSessionDep")]
             removes = operation == "purge" or (operation == "delete" and not self.r.soft_delete)
             wants_mongo = removes and bool(self.mongo_referrers)
@@ -215,7 +232,86 @@ class ResourceContext:
     def all_fields(self) -> list[PythonField]:
         """Every stored field: the table, the documents and the Read schema."""
         owner = self.blueprint.owner_field(self.r)
-        return [PythonField(spec, self.r, owner=spec == owner) for spec in self.r.stored_fields]
+        states = self.r.state_fields
+        return [
+            PythonField(spec, self.r, owner=spec == owner, state=spec in states)
+            for spec in self.r.stored_fields
+        ]
+
+    @property
+    def update_fields(self) -> list[PythonField]:
+        """The fields a PATCH may change: what a client writes, and the state fields, which
+        move only along their transitions."""
+        return self.python_fields + self.states
+
+    @property
+    def states(self) -> list[PythonField]:
+        """The enum fields with transitions."""
+        return [field for field in self.all_fields if field.state]
+
+    @property
+    def counters(self) -> list[PythonField]:
+        return [field for field in self.all_fields if field.spec.counter]
+
+    @property
+    def groups(self) -> list[PythonField]:
+        """The fields `GET /things/stats?group_by=` counts rows by."""
+        return [field for field in self.all_fields if field.spec.group]
+
+    @property
+    def group_value_type(self) -> str:
+        """What a value of the grouped fields is in an answer of GET /things/stats."""
+        types = dict.fromkeys(
+            _GROUP_TYPES.get(f.spec.type) or f.enum_class or "str" for f in self.groups
+        )
+        if any(field.spec.optional for field in self.groups):
+            types["None"] = None
+        return " | ".join(types)
+
+    @property
+    def has_actions(self) -> bool:
+        """Whether it counts, moves states or answers stats: routes beyond CRUD."""
+        return bool(self.counters or self.states or self.groups)
+
+    @property
+    def action_urls(self) -> list[tuple[str, str, str]]:
+        """Each action route (the action, a name for its tests, a URL below the resource's
+        path; an f-string part naming a stored row `<snake>` but for stats)."""
+        row = f"{{{self.r.snake}['id']}}"
+        urls = [("count", f.name, f"{row}/{f.name}") for f in self.counters]
+        urls += [
+            ("move", f"{f.name}_move", f"{row}/{f.name}/{f.spec.default}") for f in self.states
+        ]
+        urls += [("stats", "grouped_stats", f"stats?group_by={f.name}") for f in self.groups[:1]]
+        return urls
+
+    @property
+    def action_summaries(self) -> list[str]:
+        """One line of the project's README per action route."""
+        item = f"/{self.path}/{{id}}"
+        lines = [f"`POST {item}/{f.name}[?by=n]` adds to {f.name}" for f in self.counters]
+        for state in self.states:
+            moves = ", ".join(
+                f"{source} -> {target}"
+                for source, targets in self.moves(state)
+                for target in targets
+            )
+            lines.append(
+                f"`POST {item}/{state.name}/{{value}}` moves {state.name} along {moves} "
+                f"(new rows start as {state.spec.default})"
+            )
+        if self.groups:
+            keys = "|".join(field.name for field in self.groups)
+            lines.append(f"`GET /{self.path}/stats?group_by={keys}` counts per value")
+        return lines
+
+    def moves(self, state: PythonField) -> list[tuple[str, list[str]]]:
+        """Each value of a state field with the values it may move to."""
+        transitions = [t for t in self.r.transitions if t.field == state.spec.name]
+        return [
+            (choice, [t.target for t in transitions if t.source == choice])
+            for choice in state.spec.choices
+        ]
 
     @property
     def soft_delete(self) -> bool:
@@ -303,6 +399,8 @@ class ResourceContext:
             lines.update(self.query.imports)
         if (self.query.trigram_fields or self.partial_uniques) and not self.is_mongo:
             lines.add("import sqlalchemy as sa")
+        if self.groups:
+            lines.update({"from typing import Literal", "from pydantic import BaseModel"})
         return sorted(lines)
 
     @property

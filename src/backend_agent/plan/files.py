@@ -38,6 +38,7 @@ AUTH_ONLY = frozenset(
 QUERIES_ONLY = frozenset({"app/models/queries.py"})
 BULK_ONLY = frozenset({"app/services/bulk.py"})
 TABLE_QUERIES_ONLY = frozenset({"app/db/filters.py"})
+TRANSITIONS_ONLY = frozenset({"app/services/transitions.py"})
 UNIT_OF_WORK_TEST = "tests/test_unit_of_work.py.jinja"
 AGENTS_ROUTES = "agents"
 AUTH_ROUTES = "auth"
@@ -76,6 +77,8 @@ def project_files(blueprint: Blueprint) -> dict[str, str]:
         if relative in TABLE_QUERIES_ONLY and not any(
             c.lists_by_query and not c.is_mongo for c in contexts
         ):
+            continue
+        if relative in TRANSITIONS_ONLY and not any(c.states for c in contexts):
             continue
         if relative == UNIT_OF_WORK_TEST and common["unit_of_work"] is None:
             continue
@@ -156,6 +159,9 @@ def resource_files(context: ResourceContext) -> dict[str, str]:
     if context.links:
         tests = render("resource/test_links.py.jinja", **values)
         generated[f"tests/test_{resource.plural}_links.py"] = tests
+    if context.has_actions:
+        tests = render("resource/test_actions.py.jinja", **values)
+        generated[f"tests/test_{resource.plural}_actions.py"] = tests
     return generated
 
 

@@ -126,6 +126,8 @@ class PythonField:
     resource: Resource
     owner: bool = False
     """The ref to the account that owns the row: set from the caller, never by a client."""
+    state: bool = False
+    """An enum field with transitions: new rows start in its default, only updates move it."""
 
     @property
     def name(self) -> str:
@@ -133,15 +135,24 @@ class PythonField:
 
     @property
     def server_set(self) -> bool:
-        """Set by the server when a row is stored (`default=now`, the owner): never in input
-        schemas."""
-        return self.owner or (self.spec.type is FieldType.DATETIME and self.spec.default == "now")
+        """Set by the server when a row is stored (`default=now`, the owner, a counter's 0, a
+        state field's first state): never in the create schema."""
+        return self.owner or self.stamped or self.spec.counter or self.state
 
     @property
-    def server_value(self) -> str:
-        """What a new row gets, as an expression of the service that stores it (`now`: the
-        one instant every time field of the row is given)."""
-        return "owner" if self.owner else "now"
+    def stamped(self) -> bool:
+        """A time the server writes (`default=now`)."""
+        return self.spec.type is FieldType.DATETIME and self.spec.default == "now"
+
+    def initial(self, *, now: str = "now", owner: str = "owner") -> str:
+        """What a new row gets, as an expression of the code that stores it, given the
+        expressions of the moment (`now`: the one instant every time field of the row is
+        given) and of the owner's id."""
+        if self.owner:
+            return owner
+        if self.stamped:
+            return now
+        return repr(self.spec.default)
 
     @property
     def enum_class(self) -> str | None:

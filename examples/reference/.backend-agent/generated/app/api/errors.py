@@ -177,9 +177,14 @@ async def handle_http_error(request: Request, error: HTTPException) -> ErrorResp
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """The methods the OpenAPI document lists for the request's path (HEAD wherever GET is)."""
+    """The methods the OpenAPI document lists for the request's path (HEAD wherever GET is);
+    a literal path (`/orders/stats`) has its own, not those of a template it also fits
+    (`/orders/{order_id}`), as its routes come first."""
+    paths = request.app.openapi()["paths"]
+    if request.url.path in paths:
+        paths = {request.url.path: paths[request.url.path]}
     methods: set[str] = set()
-    for template, operations in request.app.openapi()["paths"].items():
+    for template, operations in paths.items():
         pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, request.url.path):
             methods |= {method.upper() for method in operations}
