@@ -36,6 +36,7 @@ _MINE = col(User.id) == bindparam("_owner")
 _ONE_MINE = _ONE.where(_MINE)
 _UPDATE_MINE = _UPDATE.where(_MINE)
 _DELETE_MINE = _DELETE.where(_MINE)
+
 _CONDITIONS: dict[str, ColumnElement[bool]] = {
     "_owner": _MINE,
 }
