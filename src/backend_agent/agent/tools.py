@@ -102,6 +102,7 @@ def add_resource_tool(
     store: Store,
     access: list[str] | None = None,
     soft_delete: bool = False,
+    transitions: list[str] | None = None,
 ) -> str:
     """Add a resource: table, schemas, service, routes, tests and an Alembic migration.
 
@@ -112,10 +113,12 @@ def add_resource_tool(
     Modifiers: optional, unique, index, min=N, max=N (lengths for strings, bounds for
     numbers), default=VALUE (default=now for datetimes), and for list queries (the route
     and agent list tools take them, indexed): filter (?status=a&status=b, ?total_min=,
-    ?total_max=), sort (?sort=-created_at,total) and search on text (?name_contains=).
+    ?total_max=), sort (?sort=-created_at,total) and search on text (?name_contains=);
+    counter on an int (starts at 0, only POST /things/{id}/<field> adds to it, atomically)
+    and group (counted per value by GET /things/stats?group_by=<field>).
     Examples: email:email:unique, age:int:min=0:max=150:optional,
     status:enum(active|banned):default=active:filter, total:decimal:min=0:filter:sort,
-    owner:ref(User).
+    owner:ref(User), views:int:counter, status:enum(draft|published):default=draft:group.
 
     Args:
         name: PascalCase singular name, e.g. User or OrderItem.
@@ -127,6 +130,8 @@ def add_resource_tool(
             "owner" (every operation) and "read=public" (one operation); levels are
             public, authenticated, owner, admin. Null for the default (authenticated).
         soft_delete: DELETE keeps the row as deleted, restorable or purged by admins.
+        transitions: Allowed moves of enum fields, e.g. ["status:draft->published"]: the
+            field starts in its default and changes only along them (409 otherwise).
     """
     with ctx.context.lock:
         outcome = operations.add_resource(
@@ -137,6 +142,7 @@ def add_resource_tool(
             ops=[op.value for op in ops] if ops else None,
             access=list(access) if access else None,
             soft_delete=soft_delete,
+            transitions=list(transitions) if transitions else None,
         )
         return _outcome_text(ctx.context, f"add resource {name}", outcome)
 
