@@ -107,4 +107,4 @@ def test_bad_access_is_one_line_and_changes_nothing(
 def test_change_resource_needs_something_to_change(protected: Path) -> None:
     result = run_cli("change", "resource", "Note", cwd=protected)
     assert result.returncode == 2
-    assert "--ops, --access, or both" in result.stderr
+    assert "say what to change: --ops, --access, --soft-delete" in result.stderr

@@ -161,3 +161,10 @@ def test_soft_delete_is_turned_on_and_off_in_the_document_keeping_comments() -> 
     assert "# tags" in on.document.as_string()
     off = set_soft_delete(on, "Tag", False)
     assert "soft_delete" not in off.document.as_string()
+
+
+def test_bulk_of_a_table_with_nothing_but_an_id_is_refused_in_one_line() -> None:
+    """Found by the blueprint fuzzer: the multi-row INSERT of no columns stored one row."""
+    text = '[project]\nname = "shop"\n[resources.Tag]\nops = ["create", "bulk"]\nfields = []\n'
+    with pytest.raises(BlueprintError, match="bulk inserts rows of its fields and it has none"):
+        parse_blueprint(text)

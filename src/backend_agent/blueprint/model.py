@@ -254,6 +254,15 @@ def check_blueprint(blueprint: Blueprint) -> None:
                 f"resource {resource.name!r}: bulk stores many creates at once and needs the "
                 "create operation too; add create to ops"
             )
+        if (
+            resource.has(Operation.BULK)
+            and resource.store is Store.POSTGRES
+            and not resource.stored_fields
+        ):
+            raise BlueprintError(
+                f"resource {resource.name!r}: bulk inserts rows of its fields and it has none "
+                "(PostgreSQL has no multi-row insert of defaults only); add a field or drop bulk"
+            )
         columns: set[str] = set()
         for field in resource.fields:
             if field.column in columns or field.name in columns:
