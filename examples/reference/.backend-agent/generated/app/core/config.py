@@ -4,7 +4,7 @@ from functools import lru_cache
 from typing import Literal
 
 from limits import parse
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.core.logging import LogFormat
@@ -103,5 +103,14 @@ class Settings(PostgresSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """The settings of this process; required values missing from the environment fail here."""
-    return Settings.model_validate({})
+    """The settings of this process. A required value missing from the environment (and
+    `.env`), or one that is invalid, stops the process here with one line naming each
+    variable to fix."""
+    try:
+        return Settings.model_validate({})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, problem['loc'])).upper()}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise SystemExit(f"settings: {problems} (set them in the environment or .env)") from None
