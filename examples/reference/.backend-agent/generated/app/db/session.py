@@ -56,6 +56,7 @@ class Session:
         self._connection: Connection | None = None
         """The connection of a session that writes, from its first statement to its end."""
         self._in_transaction = False
+        """BEGIN was sent: COMMIT or ROLLBACK ends the unit of work."""
         self._ended = False
         """A write marked `last` ran: the unit of work takes no more writes (reads may follow)."""
 

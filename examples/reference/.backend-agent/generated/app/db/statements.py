@@ -28,6 +28,7 @@ CACHE_SIZE = 500
 """Compiled shapes kept; a program that builds more distinct shapes starts the cache over."""
 
 Load = Callable[[Record], object]
+Fields = Callable[[Record], dict[str, object]]
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Compiled:
     """Turn values into what the driver takes, by parameter (e.g. JSON into text)."""
     load: Load
     """Turns a returned row into what the caller gets: a model, a value or a tuple."""
-    fields: Callable[[Record], dict[str, object]]
+    fields: Fields
     """A returned row's values by the name of the model's attribute: what a response schema
     is validated from, without building the table model first."""
     writes: bool
@@ -128,7 +129,7 @@ def _run(default: ColumnDefault) -> object:
     return default.arg(None) if default.is_callable else default.arg
 
 
-def _loaders(statement: ClauseElement) -> tuple[Load, Callable[[Record], dict[str, object]]]:
+def _loaders(statement: ClauseElement) -> tuple[Load, Fields]:
     """A model for `select(Model)` and `... RETURNING Model`, a value for one column,
     a tuple otherwise; and the row as a dict by attribute (or column) name."""
     if isinstance(statement, UpdateBase):
@@ -140,28 +141,25 @@ def _loaders(statement: ClauseElement) -> tuple[Load, Callable[[Record], dict[st
     mapper = returned[0]._annotations.get("parententity") if len(returned) == 1 else None
     if isinstance(mapper, Mapper) and returned[0].is_selectable:
         keys = [mapper.get_property_by_column(column).key for column in columns]
-        return _model_loader(mapper, keys, values), _fields_reader(keys, values)
+        fields = _fields_reader(keys, values)
+        return _model_loader(mapper, fields), fields
     fields = _fields_reader([column.key for column in columns], values)
     if len(columns) == 1:
         return (lambda row: next(iter(values(row)))), fields
     return (lambda row: tuple(values(row))), fields
 
 
-def _fields_reader(
-    keys: list[str], values: Callable[[Record], Iterable[object]]
-) -> Callable[[Record], dict[str, object]]:
+def _fields_reader(keys: list[str], values: Callable[[Record], Iterable[object]]) -> Fields:
     return lambda row: dict(zip(keys, values(row), strict=True))
 
 
-def _model_loader(
-    mapper: Mapper[Any], keys: list[str], values: Callable[[Record], Iterable[object]]
-) -> Load:
+def _model_loader(mapper: Mapper[Any], fields: Fields) -> Load:
     configure_mappers()  # what the ORM does before its first query: attributes work after it
     new = mapper.class_manager.new_instance
 
     def load(row: Record) -> object:
         instance = new()
-        instance.__dict__.update(zip(keys, values(row), strict=True))
+        instance.__dict__.update(fields(row))
         return instance
 
     return load
