@@ -9,14 +9,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from app.api.errors import register_exception_handlers
-from app.api.middleware import (
-    BodySizeLimitMiddleware,
-    HeadAsGetMiddleware,
-    InternalErrorMiddleware,
-    RequestIdMiddleware,
-)
+from app.api.middleware import RequestMiddleware
 from app.api.openapi import App
 from app.api.router import routers
+from app.api.routing import add_routes
 from app.core.config import Settings, get_settings
 from app.core.logging import configure_logging
 from app.core.rate_limits import RateLimiter
@@ -66,11 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     storage = settings.rate_limit_storage_url
     app.state.rate_limiter = RateLimiter(storage.get_secret_value() if storage else None)
     register_exception_handlers(app)
-    # The last added runs first: request ids cover everything, errors of all below are JSON.
-    app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(InternalErrorMiddleware)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestMiddleware, max_bytes=settings.max_body_bytes)
     for router in routers:
-        app.include_router(router)
+        add_routes(app, router)
     return app

@@ -12,6 +12,7 @@ from agents import Model
 from fastapi import Depends, Header, Request
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.api.routing import open_unit_of_work
 from app.core.config import Settings
 from app.core.errors import UnavailableError
 from app.db.mongo import IndexState
@@ -23,15 +24,11 @@ from app.models.types import utc_now
 from app.services import agents as agent_service
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """The request's unit of work: committed once after the handler, rolled back on any error.
-
-    Declared with `scope="function"`, so the commit happens before the response is sent:
-    a failed commit becomes an error response, never a success for data that was lost. A
-    commit whose answer was lost may or may not have been applied, and the client is told so.
-    """
-    async with unit_of_work(request.app.state.database) as session:
-        yield session
+async def get_session(request: Request) -> Session:
+    """The request's unit of work: its route commits it once the handler has answered, before
+    the answer is sent, and rolls it back on an error (`app.api.routing.UnitOfWorkRoute`).
+    A commit whose answer was lost may or may not have been applied, and the client is told so."""
+    return open_unit_of_work(request)
 
 
 async def get_read_session(request: Request) -> Session:
@@ -86,7 +83,7 @@ async def get_idempotency_key(
     return IdempotencyKey(key, utc_now() + timedelta(seconds=settings.idempotency_key_seconds))
 
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(get_session)]
 IdempotencyKeyDep = Annotated[IdempotencyKey | None, Depends(get_idempotency_key)]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
@@ -126,6 +123,13 @@ async def get_agent_model(request: Request, settings: SettingsDep, _run: AgentRu
 
 
 AgentModelDep = Annotated[Model, Depends(get_agent_model)]
-StreamSessionDep = Annotated[Session, Depends(get_session)]
-"""A unit of work for streamed responses, open until the stream ends; the stream commits
-it itself before its last event (clean-up runs only after the response is sent)."""
+
+
+async def get_stream_session(request: Request) -> AsyncIterator[Session]:
+    """A unit of work for a streamed answer, open until the stream ends: the stream commits
+    it itself before its last event (clean-up runs only after the answer is sent)."""
+    async with unit_of_work(request.app.state.database) as session:
+        yield session
+
+
+StreamSessionDep = Annotated[Session, Depends(get_stream_session)]

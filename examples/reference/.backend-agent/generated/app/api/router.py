@@ -1,5 +1,5 @@
-"""The API's routers, each included in the app by `create_app`; backend-agent adds one item
-here per generated resource.
+"""The API's routers, whose routes `create_app` adds to the app (`app.api.routing.add_routes`);
+backend-agent adds one item here per generated resource.
 
 A list rather than one router including the others: FastAPI matches every level of included
 routers again on each request.

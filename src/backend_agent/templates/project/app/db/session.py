@@ -2,7 +2,7 @@
 
 A session that writes (`SessionDep`) takes a connection at its first statement and keeps it
 until `commit()` or `rollback()`, opening a transaction before its first write: the
-request's dependency commits once after the handler, before the response is sent, and
+request's route commits once after the handler, before the response is sent, and
 rolls back on any error. Reads before the first write need no transaction: at PostgreSQL's
 isolation level (read committed) each statement sees what was committed when it started,
 in a transaction or not. A write marked `last=True` (nothing follows it: most creates,
