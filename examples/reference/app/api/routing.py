@@ -43,7 +43,7 @@ def open_unit_of_work(request: Request) -> Session:
     if not isinstance(request.scope.get("route"), UnitOfWorkRoute):
         raise RuntimeError(
             f"{request.method} {request.url.path}: SessionDep needs a route that commits it; "
-            "add the router with app.api.routing.add_routes"
+            "list the router in app/api/router.py (create_app adds its routes with add_routes)"
         )
     session = Session(request.app.state.database, writes=True)
     request.scope[UNIT_OF_WORK] = session

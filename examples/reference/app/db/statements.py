@@ -2,7 +2,8 @@
 
 Compiling a statement costs SQLAlchemy about 100 us; requests repeat the same few shapes with
 other values, so each shape is compiled once and found again by SQLAlchemy's own cache key
-(about 5 us). Rows become model instances the way SQLAlchemy's ORM loads them (a new
+(about 5 us), and a statement object run before (most are built once, at import) by its
+identity. Rows become model instances the way SQLAlchemy's ORM loads them (a new
 instance of the mapped class with its values set), without a session: no identity map and
 no change tracking, so nothing is written back unless a statement says so.
 """
@@ -10,7 +11,7 @@ no change tracking, so nothing is written back unless a statement says so.
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from asyncpg import Record
 from sqlalchemy import DateTime, inspect
@@ -54,10 +55,11 @@ class Compiled:
     defaults: tuple[tuple[str, ColumnDefault], ...]
     """Python-side defaults of columns a statement leaves out (`Field(default=False)` of a
     column no schema sets), by parameter: SQLAlchemy computes them for each run, so do we."""
+    positions: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+    """The parameters in the order of `$1, $2, ...`, each with its processor (if any)."""
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
     """A statement with its values, as asyncpg takes it."""
 
     sql: str
@@ -66,13 +68,50 @@ class Prepared:
 
 
 _cache: dict[object, Compiled] = {}
+_seen: dict[tuple[int, tuple[str, ...]], tuple[ClauseElement, Compiled, Any]] = {}
+"""The compiled shape of each statement object run lately, by identity: most statements are
+built once and run again and again (hashing their cache key costs more than the lookup)."""
 
 
 def prepare(statement: ClauseElement, params: Mapping[str, object] | None = None) -> Prepared:
     """The SQL and arguments of `statement`, with `params` as the values of its unbound
     `bindparam`s (or of the columns an `insert()` without `.values()` sets)."""
-    key = statement._generate_cache_key()  # what SQLAlchemy's own Connection caches by
     columns = tuple(params) if params else ()
+    seen = _seen.get((id(statement), columns))
+    if seen is not None and seen[0] is statement:
+        _, compiled, extracted = seen
+    else:
+        compiled, extracted = _shape(statement, columns)
+    compiler = compiled.compiler
+    if params is not None and not compiled.expands and not compiled.defaults:
+        try:  # every value given: what construct_params would find, without its walk
+            return Prepared(compiler.string, _arguments(compiled, params), compiled)
+        except KeyError:
+            pass
+    values: Mapping[str, Any] = compiler.construct_params(params, extracted_parameters=extracted)
+    if compiled.defaults:
+        values = {**values, **{name: _run(default) for name, default in compiled.defaults}}
+    if not compiled.expands:
+        return Prepared(compiler.string, _arguments(compiled, values), compiled)
+    # `in_([...])`: as many parameters as the list has items
+    state = compiler.construct_expanded_state(values)
+    processors = {**compiled.processors, **state.processors}
+    args = [
+        processors[name](state.parameters[name]) if name in processors else state.parameters[name]
+        for name in state.positiontup or []
+    ]
+    return Prepared(state.statement, args, compiled)
+
+
+def _arguments(compiled: Compiled, values: Mapping[str, Any]) -> list[object]:
+    return [
+        values[name] if process is None else process(values[name])
+        for name, process in compiled.positions
+    ]
+
+
+def _shape(statement: ClauseElement, columns: tuple[str, ...]) -> tuple[Compiled, Any]:
+    key = statement._generate_cache_key()  # what SQLAlchemy's own Connection caches by
     shape = (key.key, columns) if key is not None else None
     compiled = _cache.get(shape) if shape is not None else None
     if compiled is None:
@@ -81,23 +120,12 @@ def prepare(statement: ClauseElement, params: Mapping[str, object] | None = None
             if len(_cache) >= CACHE_SIZE:
                 _cache.clear()
             _cache[shape] = compiled
-    compiler = compiled.compiler
-    values: Mapping[str, Any] = compiler.construct_params(
-        params, extracted_parameters=key.bindparams if key is not None else None
-    )
-    if compiled.defaults:
-        values = {**values, **{name: _run(default) for name, default in compiled.defaults}}
-    processors = compiled.processors
-    if compiled.expands:  # `in_([...])`: as many parameters as the list has items
-        state = compiler.construct_expanded_state(values)
-        processors = {**processors, **state.processors}
-        sql, names, values = state.statement, state.positiontup or [], state.parameters
-    else:
-        sql, names = compiler.string, compiler.positiontup or []
-    args = [
-        processors[name](values[name]) if name in processors else values[name] for name in names
-    ]
-    return Prepared(sql, args, compiled)
+    extracted = key.bindparams if key is not None else None
+    if shape is not None:
+        if len(_seen) >= CACHE_SIZE:
+            _seen.clear()
+        _seen[(id(statement), columns)] = (statement, compiled, extracted)
+    return compiled, extracted
 
 
 def _compile(statement: ClauseElement, key: object, columns: tuple[str, ...]) -> Compiled:
@@ -121,7 +149,10 @@ def _compile(statement: ClauseElement, key: object, columns: tuple[str, ...]) ->
     )
     load, fields = _loaders(statement)
     locks = getattr(statement, "_for_update_arg", None) is not None
-    return Compiled(compiler, processors, load, fields, writes, writes or locks, expands, defaults)
+    positions = tuple((name, processors.get(name)) for name in compiler.positiontup or [])
+    return Compiled(
+        compiler, processors, load, fields, writes, writes or locks, expands, defaults, positions
+    )
 
 
 def _run(default: ColumnDefault) -> object:

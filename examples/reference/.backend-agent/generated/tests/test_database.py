@@ -8,11 +8,15 @@ from unittest.mock import patch
 
 import pytest
 from asyncpg.connection import Connection
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import DateTime, column, literal, table
 from sqlmodel import select
 
-from app.core.errors import UnavailableError
+from app.api.deps import SessionDep
+from app.api.errors import register_exception_handlers
+from app.api.routing import add_routes
+from app.core.errors import ConflictError, UnavailableError
 from app.db.postgres import Database
 from app.db.session import Session, unit_of_work
 
@@ -145,3 +149,51 @@ async def test_writes_share_one_transaction_opened_at_the_first(
     assert sent == ["BEGIN", "INSERT", "INSERT", "ROLLBACK"]
     async with unit_of_work(probe) as session:
         assert await session.all(select(PROBE.c.value)) == []
+
+
+def probe_app(database: Database, *, added: bool) -> FastAPI:
+    """An app whose one route stores a value in two writes, then answers 204 or, with
+    `?refuse=true`, a 409; its router added by `add_routes` or by FastAPI's `include_router`."""
+    router = APIRouter()
+
+    @router.post("/probe/{value}", status_code=204)
+    async def store(value: int, session: SessionDep, refuse: bool = False) -> None:
+        await session.execute(PROBE.insert().values(value=value))
+        await session.execute(PROBE.insert().values(value=-value))
+        if refuse:
+            raise ConflictError("refused after writing")
+
+    app = FastAPI()
+    app.state.database = database
+    register_exception_handlers(app)
+    if added:
+        add_routes(app, router)
+    else:
+        app.include_router(router)
+    return app
+
+
+async def stored(database: Database) -> list[int]:
+    async with unit_of_work(database) as session:
+        return sorted(await session.all(select(PROBE.c.value)))
+
+
+async def test_a_route_commits_before_answering_and_rolls_back_an_error_answer(
+    probe: Database, sent: list[str]
+) -> None:
+    transport = ASGITransport(app=probe_app(probe, added=True))
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.post("/probe/1")).status_code == 204
+        assert sent[-1] == "COMMIT"
+        assert (await client.post("/probe/2", params={"refuse": True})).status_code == 409
+        assert sent[-1] == "ROLLBACK"
+    assert await stored(probe) == [-1, 1]
+
+
+async def test_a_session_on_a_route_that_would_not_commit_it_is_refused(probe: Database) -> None:
+    """A router included by FastAPI's `include_router` has routes that do not end a unit of
+    work: taking one there fails loudly rather than answer 204 for writes never committed."""
+    transport = ASGITransport(app=probe_app(probe, added=False), raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.post("/probe/1")).status_code == 500
+    assert await stored(probe) == []
