@@ -57,6 +57,14 @@ async def test_create_user_twice_with_one_idempotency_key_stores_one(client: Asy
     assert stored_ids == [first.json()["id"]]
 
 
+async def test_a_malformed_idempotency_key_for_user_is_422(client: AsyncClient) -> None:
+    payload = await factories.user_payload(client)
+    for key in ("", "x" * 256, "two words"):
+        response = await client.post("/users", json=payload, headers={"Idempotency-Key": key})
+        assert response.status_code == 422, key
+        assert response.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+
+
 async def test_an_idempotency_key_sent_with_another_user_is_409(client: AsyncClient) -> None:
     key = {"Idempotency-Key": "create-user-other"}
     first = await client.post("/users", json=await factories.user_payload(client), headers=key)

@@ -72,6 +72,14 @@ async def test_create_preference_twice_with_one_idempotency_key_stores_one(
     assert [item["id"] for item in stored.json()["items"]] == [first.json()["id"]]
 
 
+async def test_a_malformed_idempotency_key_for_preference_is_422(client: AsyncClient) -> None:
+    payload = await factories.preference_payload(client)
+    for key in ("", "x" * 256, "two words"):
+        response = await client.post("/preferences", json=payload, headers={"Idempotency-Key": key})
+        assert response.status_code == 422, key
+        assert response.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+
+
 async def test_an_idempotency_key_sent_with_another_preference_is_409(client: AsyncClient) -> None:
     key = {"Idempotency-Key": "create-preference-other"}
     first = await client.post(

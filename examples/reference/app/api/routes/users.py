@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from app.api.deps import MongoDep, ReadSessionDep, SessionDep
-from app.api.responses import errors
+from app.api.responses import IDEMPOTENT, errors
 from app.api.security import CallerDep, CallerKeyDep, get_admin
 from app.models.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from app.models.types import INT_MAX, Id
@@ -23,6 +23,7 @@ router = APIRouter(prefix="/users", tags=["users"])
     "",
     status_code=status.HTTP_201_CREATED,
     responses=errors(400, 401, 403, 409, 413, 503),
+    openapi_extra=IDEMPOTENT,
     dependencies=[Depends(get_admin)],
 )
 async def create_user(data: UserCreate, session: SessionDep, key: CallerKeyDep) -> UserRead:

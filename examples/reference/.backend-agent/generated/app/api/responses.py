@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import status
 from pydantic import BaseModel
 
+from app.models.idempotency import KEY_PATTERN
+
 
 class Problem(BaseModel):
     """The body of every error answer but a validation error's."""
@@ -38,3 +40,18 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     media type (a stream's errors come before the stream)."""
     content = {"application/json": {"schema": Problem.model_json_schema()}}
     return {code: {"description": DESCRIPTIONS[code], "content": content} for code in codes}
+
+
+IDEMPOTENT: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "pattern": KEY_PATTERN},
+            "description": "Send the same key again to retry a create safely: the first answer "
+            "is returned and nothing is stored twice",
+        }
+    ]
+}
+"""The `openapi_extra` of a create route: the header `app.api.deps.get_idempotency_key` reads."""

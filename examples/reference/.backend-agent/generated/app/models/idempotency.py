@@ -9,6 +9,9 @@ from pydantic import JsonValue
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+"""What an `Idempotency-Key` may be: 1 to 255 visible ASCII characters."""
+
 
 @dataclass(frozen=True)
 class IdempotencyKey:

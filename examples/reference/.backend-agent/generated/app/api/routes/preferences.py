@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.api.deps import MongoDep
-from app.api.responses import errors
+from app.api.responses import IDEMPOTENT, errors
 from app.api.security import CallerDep, CallerKeyDep
 from app.models.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from app.models.preference import PreferenceCreate, PreferenceRead, PreferenceUpdate
@@ -19,7 +19,12 @@ from app.services.access import owner_scope
 router = APIRouter(prefix="/preferences", tags=["preferences"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(400, 401, 409, 413, 503))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(400, 401, 409, 413, 503),
+    openapi_extra=IDEMPOTENT,
+)
 async def create_preference(
     data: PreferenceCreate, database: MongoDep, caller: CallerDep, key: CallerKeyDep
 ) -> PreferenceRead:
