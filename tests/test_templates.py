@@ -1,4 +1,5 @@
-"""The templates themselves: whitespace control cannot glue two lines of output together."""
+"""The templates themselves (whitespace control cannot glue two lines of output together), and
+ruff's pass over what they render."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
+
+from backend_agent.errors import BackendAgentError
+from backend_agent.formatting import format_python
 
 TEMPLATES = Path(str(files("backend_agent").joinpath("templates")))
 # Text, then a block tag ending the line: `trim_blocks` eats that line's newline.
@@ -28,3 +32,9 @@ def test_no_line_is_glued_to_the_next(template: Path) -> None:
         if TRAILING_BLOCK.match(line) and number < len(lines) and lines[number].strip()
     ]
     assert glued == []
+
+
+def test_code_ruff_cannot_parse_is_reported_with_its_file_and_line() -> None:
+    """A template bug that renders unparseable Python names where, not an empty message."""
+    with pytest.raises(BackendAgentError, match=r"app/broken\.py:1:\d+"):
+        format_python({"app/broken.py": "from app.models.user import\n"}, "")

@@ -31,13 +31,15 @@ def format_python(files: dict[str, str], pyproject: str) -> dict[str, str]:
             target.write_text(text, encoding="utf-8")
         for args in (["check", "--fix", "--select", FIXES, "--exit-zero"], ["format"]):
             result = subprocess.run(
-                [*ruff_command(), *args, "--quiet", "--no-cache", "."],
+                [*ruff_command(), *args, "--no-cache", "."],
                 cwd=root,
                 capture_output=True,
                 text=True,
                 check=False,
             )
             if result.returncode != 0:
-                raise BackendAgentError(f"ruff could not format generated code: {result.stderr}")
+                lines = (result.stderr or result.stdout).strip().splitlines()
+                detail = lines[0] if lines else f"exit status {result.returncode}"
+                raise BackendAgentError(f"ruff could not format generated code: {detail}")
         formatted = {path: (root / path).read_text(encoding="utf-8") for path in python}
     return {**files, **formatted}
