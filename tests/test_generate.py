@@ -313,7 +313,7 @@ def test_ids_put_the_linked_ids_in_answers_only_when_asked(tmp_path: Path) -> No
     operations.add_resource(root, "Post", ["title:str", "labels:many(Label)"], store="mongo")
     product = (root / "app/models/product.py").read_text()
     assert "    tags: list[int] = []" in product.split("class ProductRead")[1]
-    routes = (root / "app/api/routes/products.py").read_text()
-    assert "await service.read_with_links(session, product)" in routes
+    service = (root / "app/services/products.py").read_text()
+    assert "return await read_with_links(session, product)" in service
     post = (root / "app/models/post.py").read_text()
     assert "labels" not in post.split("class PostRead")[1]

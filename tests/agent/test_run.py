@@ -67,7 +67,7 @@ def test_a_users_route_is_generated_and_verified_on_postgres(
     assert changed["app/api/routes/users.py"] == "A"
     assert changed["migrations/versions/0002_create_table_users.py"] == "A"
     routes = (project / "app/api/routes/users.py").read_text()
-    assert '@router.post("", status_code=status.HTTP_201_CREATED' in routes
+    assert '@router.post(\n    "",\n    status_code=status.HTTP_201_CREATED' in routes
     model_text = (project / "app/models/user.py").read_text()
     assert "max_length=100" in model_text and "Email" in model_text
     outputs = tool_outputs(model)

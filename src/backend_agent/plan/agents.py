@@ -113,17 +113,6 @@ class AgentTool:
         return repr(unknown) if self.resource.is_mongo else unknown
 
     @property
-    def converts_read(self) -> bool:
-        """PostgreSQL services return table rows (their lists excepted: Read items), which
-        the tool turns into the Read schema."""
-        return not self.resource.is_mongo
-
-    @property
-    def reads_links(self) -> bool:
-        """A PostgreSQL row's Read carries the ids it links to: the service adds them."""
-        return not self.resource.is_mongo and bool(self.resource.id_links)
-
-    @property
     def strict(self) -> bool:
         """Strict schemas make the model send every field, and allow no free-form objects:
         off for partial updates and for inputs with JSON fields."""
@@ -136,9 +125,13 @@ class AgentTool:
     @property
     def schema_imports(self) -> list[str]:
         """The schemas of the resource's model module the tool's signature names."""
-        names = [f"{self.r.name}Read"]
+        names: list[str] = []
         if self.by_query:
-            names += [f"CURSOR_TYPES as {self.cursor_types}", f"{self.r.name}ListQuery"]
+            names += [
+                f"{self.r.name}Read",
+                f"CURSOR_TYPES as {self.cursor_types}",
+                f"{self.r.name}ListQuery",
+            ]
         if self.operation == "create":
             names.append(f"{self.r.name}Create")
         if self.operation == "update":
@@ -191,7 +184,7 @@ class AgentContext:
         for tool in self.tools:
             names = imports.setdefault(tool.r.snake, [])
             names += [name for name in tool.schema_imports if name not in names]
-        return imports
+        return {module: names for module, names in imports.items() if names}
 
     @property
     def pages_by_cursor(self) -> bool:

@@ -14,7 +14,6 @@ from pydantic_core import to_json
 from app.core.errors import DomainError
 from app.models.preference import PreferenceUpdate
 from app.models.types import INT_MAX, Id
-from app.models.user import UserRead
 from app.services import preferences, users
 from app.services.access import owner_scope
 from app.services.agents import AgentDeps
@@ -39,7 +38,7 @@ async def get_user(ctx: RunContextWrapper[AgentDeps], user_id: Id) -> str:
             found = await users.get_user(deps.session, user_id, owner=owner_scope(deps.caller))
     except DomainError as error:
         return error.message
-    return to_json(UserRead.model_validate(found)).decode()
+    return to_json(found).decode()
 
 
 @function_tool

@@ -24,8 +24,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 )
 async def register(data: Registration, session: SessionDep) -> UserRead:  # noqa: BA105 - anyone may open an account
     """Open an account; then sign in at POST /auth/token."""
-    account = await service.register(session, data)
-    return UserRead.model_validate(account)
+    return await service.register(session, data)
 
 
 @router.post(
@@ -42,4 +41,4 @@ async def sign_in(form: SignInDep, session: ReadSessionDep, settings: SettingsDe
 async def read_me(caller: CallerDep, session: ReadSessionDep) -> Me:
     """The account the token speaks for."""
     account = await users.get_user(session, caller.id)
-    return Me.model_validate(account)
+    return Me(**account.model_dump(), is_admin=caller.is_admin)

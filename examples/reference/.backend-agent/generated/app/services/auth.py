@@ -13,20 +13,20 @@ from app.core.tokens import issue_token, token_account
 from app.db.session import Session
 from app.models.auth import Caller, Registration, Token
 from app.models.types import INT_MAX
-from app.models.user import User
+from app.models.user import User, UserRead
 
 SIGN_IN_REFUSED = "incorrect email or password"
 """The same answer for an unknown email and a wrong password: it tells nobody which
 accounts exist."""
 
 
-async def register(session: Session, data: Registration) -> User:
+async def register(session: Session, data: Registration) -> UserRead:
     """Open an account; its password is stored only as a hash. An email already taken is a
     conflict naming the field."""
     values = data.model_dump(exclude={"password"}) | {
         "password_hash": await hash_password(data.password),
     }
-    return await session.one(insert(User).returning(User), values)
+    return await session.one(insert(User).returning(User), values, into=UserRead)
 
 
 async def sign_in(session: Session, email: str, password: str, settings: Settings) -> Token:

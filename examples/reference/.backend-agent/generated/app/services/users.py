@@ -50,20 +50,20 @@ def _key(user_id: int, owner: int | None) -> dict[str, object]:
 
 async def create_user(
     session: Session, data: UserCreate, key: IdempotencyKey | None = None
-) -> User:
+) -> UserRead:
     """Store a user; with `key`, a retry gets the first answer, not a second row."""
     if key is not None and (answer := await idempotency.replay(session, key, SCOPE, data)):
-        return User.model_validate(answer)
+        return UserRead.model_validate(answer)
     values = data.model_dump()
-    user = await session.one(_INSERT, values, last=key is None)
+    user = await session.one(_INSERT, values, last=key is None, into=UserRead)
     if key is not None:
-        await idempotency.remember(session, key, SCOPE, data, UserRead.model_validate(user))
+        await idempotency.remember(session, key, SCOPE, data, user)
     return user
 
 
-async def get_user(session: Session, user_id: int, *, owner: int | None = None) -> User:
+async def get_user(session: Session, user_id: int, *, owner: int | None = None) -> UserRead:
     statement = _ONE if owner is None else _ONE_MINE
-    user = await session.first(statement, _key(user_id, owner))
+    user = await session.first(statement, _key(user_id, owner), into=UserRead)
     if user is None:
         raise NotFoundError(f"User {user_id} not found")
     return user
@@ -80,7 +80,8 @@ async def list_users(
     values: dict[str, object] = {"_offset": offset, "_limit": limit}
     if owner is not None:
         values["_owner"] = owner
-    return await session.all(_page(tuple(values)), values, into=UserRead)
+    users = await session.all(_page(tuple(values)), values, into=UserRead)
+    return users
 
 
 @cache
@@ -93,12 +94,12 @@ def _page(given: tuple[str, ...]) -> SelectOfScalar[User]:
 
 async def update_user(
     session: Session, user_id: int, data: UserUpdate, *, owner: int | None = None
-) -> User:
+) -> UserRead:
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         return await get_user(session, user_id, owner=owner)
     statement = _UPDATE if owner is None else _UPDATE_MINE
-    user = await session.first(statement, changes | _key(user_id, owner), last=True)
+    user = await session.first(statement, changes | _key(user_id, owner), last=True, into=UserRead)
     if user is None:
         raise NotFoundError(f"User {user_id} not found")
     return user

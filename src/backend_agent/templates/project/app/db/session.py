@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, TypeAlias, TypeVar, cast, overload
+from typing import Any, TypeAlias, TypeVar, overload
 
 import asyncpg
 from pydantic import BaseModel
@@ -58,9 +58,17 @@ class Session:
         self._ended = False
         """A write marked `last` ran: the unit of work takes no more writes (reads may follow)."""
 
-    async def get(self, model: type[T], key: object) -> T | None:
+    @overload
+    async def get(self, model: type[T], key: object) -> T | None: ...
+
+    @overload
+    async def get(self, model: type[Any], key: object, *, into: type[Schema]) -> Schema | None: ...
+
+    async def get(
+        self, model: type[Any], key: object, *, into: type[BaseModel] | None = None
+    ) -> Any:
         """The row of `model` whose primary key is `key` (a tuple, in the order of the
-        columns, for a key of several columns), or None."""
+        columns, for a key of several columns), or None; `into`: see `all`."""
         statement = _by_key.get(model)
         if statement is None:
             columns = primary_key_columns(model)
@@ -70,7 +78,9 @@ class Session:
             _by_key[model] = statement
         values = key if isinstance(key, tuple) else (key,)
         params = {f"key{n}": value for n, value in enumerate(values)}
-        return await self.first(cast("SelectOfScalar[T]", statement), params)
+        if into is None:
+            return await self.first(statement, params)
+        return await self.first(statement, params, into=into)
 
     @overload
     async def all(
@@ -111,32 +121,78 @@ class Session:
         load = prepared.compiled.load
         return [load(row) for row in rows]
 
+    @overload
     async def first(
         self,
         statement: Returning[T],
         params: Mapping[str, object] | None = None,
         *,
         last: bool = False,
-    ) -> T | None:
-        """The first row `statement` returns, or None. `last=True`: no write follows it in
-        this unit of work (a later one is a programming error); with none before it either,
-        it runs on its own, committed as it runs."""
-        prepared = prepare(statement, params)
-        row = await self._run(
-            prepared, lambda c: c.fetchrow(prepared.sql, *prepared.args), last
-        )
-        return None if row is None else cast("T", prepared.compiled.load(row))
+    ) -> T | None: ...
 
+    @overload
+    async def first(
+        self,
+        statement: Returning[Any],
+        params: Mapping[str, object] | None = None,
+        *,
+        into: type[Schema],
+        last: bool = False,
+    ) -> Schema | None: ...
+
+    async def first(
+        self,
+        statement: Returning[Any],
+        params: Mapping[str, object] | None = None,
+        *,
+        into: type[BaseModel] | None = None,
+        last: bool = False,
+    ) -> Any:
+        """The first row `statement` returns, or None; `into`: see `all`. `last=True`: no
+        write follows it in this unit of work (a later one is a programming error); with
+        none before it either, it runs on its own, committed as it runs."""
+        prepared = prepare(statement, params)
+        row = await self._run(prepared, lambda c: c.fetchrow(prepared.sql, *prepared.args), last)
+        if row is None:
+            return None
+        if into is not None:
+            return into.model_validate(prepared.compiled.fields(row))
+        return prepared.compiled.load(row)
+
+    @overload
     async def one(
         self,
         statement: Returning[T],
         params: Mapping[str, object] | None = None,
         *,
         last: bool = False,
-    ) -> T:
+    ) -> T: ...
+
+    @overload
+    async def one(
+        self,
+        statement: Returning[Any],
+        params: Mapping[str, object] | None = None,
+        *,
+        into: type[Schema],
+        last: bool = False,
+    ) -> Schema: ...
+
+    async def one(
+        self,
+        statement: Returning[Any],
+        params: Mapping[str, object] | None = None,
+        *,
+        into: type[BaseModel] | None = None,
+        last: bool = False,
+    ) -> Any:
         """The row `statement` returns, e.g. `insert(User).returning(User)` with the new row's
-        values as `params`; raises `NoResultFound` if there is none. `last`: see `first`."""
-        found = await self.first(statement, params, last=last)
+        values as `params`; raises `NoResultFound` if there is none. `into`: see `all`;
+        `last`: see `first`."""
+        if into is None:
+            found = await self.first(statement, params, last=last)
+        else:
+            found = await self.first(statement, params, into=into, last=last)
         if found is None:
             raise NoResultFound("the statement returned no row")
         return found

@@ -28,8 +28,7 @@ router = APIRouter(prefix="/preferences", tags=["preferences"])
 async def create_preference(
     data: PreferenceCreate, database: MongoDep, caller: CallerDep, key: CallerKeyDep
 ) -> PreferenceRead:
-    preference = await service.create_preference(database, data, key, owner=caller.id)
-    return preference
+    return await service.create_preference(database, data, key, owner=caller.id)
 
 
 @router.get("", responses=errors(401, 503))
@@ -51,8 +50,7 @@ async def read_preference(
     database: MongoDep,
     caller: CallerDep,
 ) -> PreferenceRead:
-    preference = await service.get_preference(database, preference_id, owner=owner_scope(caller))
-    return preference
+    return await service.get_preference(database, preference_id, owner=owner_scope(caller))
 
 
 @router.patch("/{preference_id}", responses=errors(400, 401, 404, 413, 503))
@@ -62,10 +60,7 @@ async def update_preference(
     database: MongoDep,
     caller: CallerDep,
 ) -> PreferenceRead:
-    preference = await service.update_preference(
-        database, preference_id, data, owner=owner_scope(caller)
-    )
-    return preference
+    return await service.update_preference(database, preference_id, data, owner=owner_scope(caller))
 
 
 @router.delete(

@@ -27,8 +27,7 @@ router = APIRouter(prefix="/users", tags=["users"])
     dependencies=[Depends(get_admin)],
 )
 async def create_user(data: UserCreate, session: SessionDep, key: CallerKeyDep) -> UserRead:
-    user = await service.create_user(session, data, key)
-    return UserRead.model_validate(user)
+    return await service.create_user(session, data, key)
 
 
 @router.get("", responses=errors(401, 503))
@@ -48,8 +47,7 @@ async def read_user(
     session: ReadSessionDep,
     caller: CallerDep,
 ) -> UserRead:
-    user = await service.get_user(session, user_id, owner=owner_scope(caller))
-    return UserRead.model_validate(user)
+    return await service.get_user(session, user_id, owner=owner_scope(caller))
 
 
 @router.patch("/{user_id}", responses=errors(400, 401, 404, 409, 413, 503))
@@ -59,8 +57,7 @@ async def update_user(
     session: SessionDep,
     caller: CallerDep,
 ) -> UserRead:
-    user = await service.update_user(session, user_id, data, owner=owner_scope(caller))
-    return UserRead.model_validate(user)
+    return await service.update_user(session, user_id, data, owner=owner_scope(caller))
 
 
 @router.delete(
