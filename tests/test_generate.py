@@ -317,3 +317,18 @@ def test_ids_put_the_linked_ids_in_answers_only_when_asked(tmp_path: Path) -> No
     assert "return await read_with_links(session, product)" in service
     post = (root / "app/models/post.py").read_text()
     assert "labels" not in post.split("class PostRead")[1]
+
+
+def test_two_refs_to_one_resource_get_tests_of_their_own(tmp_path: Path) -> None:
+    """Found by the blueprint fuzzer: bulk tests were named after the referenced resource, so
+    two refs to it (`book`, `book_2`) wrote one test twice (ruff F811)."""
+    root = tmp_path / "library"
+    operations.new_project(root)
+    operations.add_resource(root, "Book", ["title:str"])
+    operations.add_resource(
+        root, "Tag", ["book:ref(Book)", "book_2:ref(Book)"], ops=["create", "list", "bulk"]
+    )
+    tree = ast.parse((root / "tests/test_tags.py").read_text())
+    names = [node.name for node in tree.body if isinstance(node, ast.AsyncFunctionDef)]
+    assert len(names) == len(set(names))
+    assert "test_bulk_create_tags_with_missing_book_2_is_409_naming_the_item" in names
