@@ -1,7 +1,7 @@
 """Accounts' schemas: a registration, a token, the signed-in account, and who is calling."""
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -13,15 +13,6 @@ EMAIL_MAX_LENGTH = 254
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 """Longer passwords are refused before anything hashes them: hashing is slow on purpose."""
-
-Password = Annotated[
-    Text,
-    Field(
-        min_length=MIN_PASSWORD_LENGTH,
-        max_length=MAX_PASSWORD_LENGTH,
-        json_schema_extra={"format": "password"},
-    ),
-]
 
 
 @dataclass(frozen=True)
@@ -37,7 +28,11 @@ class Registration(UserBase):
     """Input of POST /auth/register: the account's fields and its password (stored only as a
     hash, never returned)."""
 
-    password: Password
+    password: Text = Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        json_schema_extra={"format": "password"},
+    )
 
 
 class Token(BaseModel):
