@@ -5,7 +5,8 @@ the branch, then the route in it); `add_routes` adds a router's routes to the ap
 own, matched once. Each is a `UnitOfWorkRoute`: the session a handler took (`SessionDep`)
 is committed once the handler has answered and before the answer is sent, so a failed
 commit becomes an error answer, never a success for data that was lost; an error answer or
-an exception rolls it back. (A dependency with `yield` could do the same at twice the cost.)
+an exception rolls it back. (A dependency with `yield` could do the same, but FastAPI's
+machinery for one costs about 20 us a request.)
 """
 
 from collections.abc import Callable, Coroutine
