@@ -159,7 +159,6 @@ _READER = textwrap.dedent(
             found = [read.model_validate({**d, "id": str(d["_id"])}) for d in documents]
         else:
             database = Database(settings)
-            await database.open()
             rows = await Session(database, writes=False).all(select(getattr(module, name)))
             await database.close()
             found = [read.model_validate(row) for row in rows]

@@ -28,7 +28,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     async with AsyncExitStack() as stack:
         database = Database(settings)
-        await database.open()
         stack.push_async_callback(database.close)
         app.state.database = database
         client = create_client(settings)

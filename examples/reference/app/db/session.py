@@ -220,7 +220,7 @@ class Session:
         if connection is None:
             return
         if not self._in_transaction:  # reads only, or a write that committed itself
-            await self._database.release(connection)
+            self._database.release(connection)
             return
         self._in_transaction = False
         try:
@@ -230,12 +230,12 @@ class Session:
             if isinstance(error, asyncpg.PostgresError) and (meaning := domain_error(error)):
                 raise meaning from error  # a deferred constraint: the server rolled back
             if isinstance(error, (*TRANSIENT, asyncpg.InterfaceError)):
-                raise await self._database.unavailable(
+                raise self._database.unavailable(
                     error, writes=True, message=OUTCOME_UNKNOWN
                 ) from error
             raise
         finally:
-            await self._database.release(connection)
+            self._database.release(connection)
 
     async def rollback(self) -> None:
         """Forget the changes and end the unit of work (a lost connection forgets them too)."""
@@ -249,7 +249,7 @@ class Session:
         except Exception:  # the error being handled matters, not this one
             connection.terminate()
         finally:
-            await self._database.release(connection)
+            self._database.release(connection)
 
     async def _run(
         self, prepared: Prepared, call: Callable[[Connection], Awaitable[R]], last: bool = False
@@ -263,7 +263,7 @@ class Session:
             try:
                 return await self._call(connection, call)
             finally:
-                await self._database.release(connection)
+                self._database.release(connection)
         self._ended = self._ended or last
         if self._connection is None:
             self._connection = await self._database.acquire(writes=True)
@@ -291,7 +291,7 @@ class Session:
                 raise meaning from error
             if isinstance(error, TRANSIENT) or connection.is_closed():
                 lost = commits and not isinstance(error, asyncpg.PostgresError)
-                raise await self._database.unavailable(
+                raise self._database.unavailable(
                     error, writes=self._writes, message=OUTCOME_UNKNOWN if lost else None
                 ) from error
             raise

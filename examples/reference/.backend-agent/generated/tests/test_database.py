@@ -28,7 +28,6 @@ async def one_connection(app: FastAPI) -> AsyncIterator[Database]:
         update={"database_pool_size": 1, "database_pool_timeout": 0.2}
     )
     database = Database(settings)
-    await database.open()
     yield database
     await database.close()
 
@@ -66,14 +65,14 @@ async def test_waiting_for_a_connection_is_first_come_first_served(
     async def request(number: int) -> None:
         connection = await one_connection.acquire(writes=False)
         served.append(number)
-        await one_connection.release(connection)
+        one_connection.release(connection)
 
     held = await one_connection.acquire(writes=False)
     waiting = []
     for number in range(5):
         waiting.append(asyncio.create_task(request(number)))
         await asyncio.sleep(0.01)  # each one is in line before the next arrives
-    await one_connection.release(held)
+    one_connection.release(held)
     await asyncio.gather(*waiting)
     assert served == [0, 1, 2, 3, 4]
 
@@ -86,9 +85,104 @@ async def test_a_wait_longer_than_the_pool_timeout_is_a_503_that_stored_nothing(
         with pytest.raises(UnavailableError, match=r"no connection was free.*nothing was stored"):
             await one_connection.acquire(writes=True)
     finally:
-        await one_connection.release(held)
+        one_connection.release(held)
     connection = await one_connection.acquire(writes=False)  # the line moves on
-    await one_connection.release(connection)
+    one_connection.release(connection)
+
+
+async def test_each_wait_in_line_ends_at_its_own_deadline(one_connection: Database) -> None:
+    """One timer serves the whole line: a later arrival is not answered at the first's
+    deadline, and one still waiting is served when a connection comes back."""
+    held = await one_connection.acquire(writes=False)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    first = asyncio.create_task(one_connection.acquire(writes=False))
+    await asyncio.sleep(0.1)
+    second = asyncio.create_task(one_connection.acquire(writes=False))
+    with pytest.raises(UnavailableError):
+        await first
+    assert loop.time() - started < 0.3  # answered near its deadline (0.2 s)
+    assert not second.done()
+    one_connection.release(held)
+    one_connection.release(await second)
+
+
+async def test_a_connection_handed_to_a_request_cancelled_meanwhile_is_not_lost(
+    one_connection: Database,
+) -> None:
+    held = await one_connection.acquire(writes=False)
+    waiting = asyncio.create_task(one_connection.acquire(writes=False))
+    await asyncio.sleep(0.01)
+    one_connection.release(held)  # handed to `waiting`, which is cancelled before it runs
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    connection = await asyncio.wait_for(one_connection.acquire(writes=False), 0.1)
+    one_connection.release(connection)
+
+
+async def test_a_query_cancelled_midway_leaves_its_connection_fit_for_the_next(
+    one_connection: Database,
+) -> None:
+    connection = await one_connection.acquire(writes=False)
+    query = asyncio.create_task(connection.execute("SELECT pg_sleep(10)"))
+    await asyncio.sleep(0.05)
+    query.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await query
+    one_connection.release(connection)
+    async with one_connection.connection(writes=False) as same:
+        assert await asyncio.wait_for(same.fetchval("SELECT 1"), 2) == 1
+
+
+async def test_a_connection_closed_or_left_in_a_transaction_is_replaced(
+    probe: Database,
+) -> None:
+    """Its changes roll back; the next request gets a connection of its own (the temporary
+    table of the one before is gone with it)."""
+    connection = await probe.acquire(writes=True)
+    await connection.execute("BEGIN")
+    await connection.execute("INSERT INTO probe VALUES (1)")
+    probe.release(connection)
+    async with probe.connection(writes=False) as replaced:
+        assert replaced is not connection
+        assert await replaced.fetchval("SELECT to_regclass('pg_temp.probe')") is None
+    replaced.terminate()
+    probe.release(replaced)
+    async with probe.connection(writes=False) as fresh:
+        assert fresh is not replaced
+        assert await fresh.fetchval("SELECT 1") == 1
+
+
+async def test_connections_open_when_the_database_went_away_are_replaced(
+    one_connection: Database,
+) -> None:
+    """A lost connection means all may be lost: each is replaced at its next use."""
+    async with one_connection.connection(writes=False) as before:
+        error = one_connection.unavailable(OSError("connection reset"), writes=False)
+        assert isinstance(error, UnavailableError)
+    async with one_connection.connection(writes=False) as after:
+        assert after is not before
+        assert before.is_closed()
+
+
+async def test_no_more_connections_open_than_the_pool_size(app: FastAPI) -> None:
+    settings = app.state.settings.model_copy(update={"database_pool_size": 3})
+    database = Database(settings)
+    used: set[int] = set()
+
+    async def request() -> None:
+        async with database.connection(writes=False) as connection:
+            used.add(await connection.fetchval("SELECT pg_backend_pid()"))
+            await asyncio.sleep(0.01)
+
+    try:
+        await asyncio.gather(*(request() for _ in range(30)))
+    finally:
+        await database.close()
+    assert len(used) == 3
+    with pytest.raises(UnavailableError, match="shutting down"):
+        await database.acquire(writes=False)
 
 
 async def test_a_unit_of_work_that_fails_gives_its_connection_back(

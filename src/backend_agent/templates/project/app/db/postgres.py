@@ -1,22 +1,24 @@
 """PostgreSQL: the connection pool, a fair line to wait for it, and what driver errors mean.
 
-Each process (each uvicorn worker) keeps one asyncpg pool of `database_pool_size`
-connections. Requests that find them all busy wait in line, first come first served, for at
-most `database_pool_timeout` seconds, then get 503 with Retry-After: a burst is served in
-order, so no request waits much longer than the others (a pool that lets late arrivals
-overtake gives some requests a wait of seconds).
+Each process (each uvicorn worker) keeps up to `database_pool_size` asyncpg connections,
+opened when first needed. Requests that find them all busy wait in line, first come first
+served, for at most `database_pool_timeout` seconds, then get 503 with Retry-After: a burst
+is served in order, so no request waits much longer than the others (a pool that lets late
+arrivals overtake gives some requests a wait of seconds).
 """
+
+from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
-from typing import TypeAlias
 from contextlib import asynccontextmanager
+from typing import TypeAlias
 
 import asyncpg
-from asyncpg import Pool, Record
-from asyncpg.pool import PoolConnectionProxy
+from asyncpg import Record
 from asyncpg.exceptions import (
     ForeignKeyViolationError,
     InsufficientResourcesError,
@@ -32,8 +34,7 @@ from app.core.errors import ConflictError, DomainError, InvalidReferenceError, U
 
 logger = logging.getLogger(__name__)
 
-Connection: TypeAlias = "PoolConnectionProxy[Record]"
-"""A connection lent by the pool."""
+Connection: TypeAlias = "asyncpg.Connection[Record]"
 
 UNAVAILABLE = "the database is unavailable right now; try again shortly"
 NOTHING_STORED = "the database is unavailable right now; nothing was stored, try again shortly"
@@ -54,49 +55,66 @@ connections, a statement past its timeout, a deadlock. Retrying later may work."
 
 
 class Database:
-    """The pool of one process, and the line requests wait in for its connections."""
+    """The connections of one process, and the line requests wait in for them.
+
+    asyncpg's pool would do, at ~20 us more CPU a request (its queue lets late arrivals
+    overtake, so it needs a line in front of it; it starts a task to take each connection
+    back): this is the part of it the app uses, a stack of free connections and a line of
+    futures."""
 
     def __init__(self, settings: PostgresSettings) -> None:
         url = make_url(settings.database_url.get_secret_value()).set(drivername="postgresql")
-        self._pool: Pool[Record] = asyncpg.create_pool(
-            url.render_as_string(hide_password=False),
-            # Connections are made on first use: the app starts while PostgreSQL is down.
-            min_size=0,
-            max_size=settings.database_pool_size,
-            timeout=settings.database_connect_timeout,
-            command_timeout=settings.database_statement_timeout,
-            init=_set_codecs,
-            # Sessions end their transaction before they give a connection back and never
-            # change its settings: there is nothing to reset (asyncpg's default costs a round trip).
-            reset=_nothing_to_reset,
-        )
-        self._line = asyncio.Semaphore(settings.database_pool_size)
+        self._url = url.render_as_string(hide_password=False)
+        self._connect_timeout = settings.database_connect_timeout
+        self._statement_timeout = settings.database_statement_timeout
         self._wait = settings.database_pool_timeout
-
-    async def open(self) -> None:
-        await self._pool
+        self._free: list[Connection | None] = [None] * settings.database_pool_size
+        """Connections nobody holds, the last used on top (None: not opened yet, as all are
+        at start-up: the app starts while PostgreSQL is down)."""
+        self._line: deque[tuple[float, asyncio.Future[Connection | None]]] = deque()
+        """Requests waiting for a connection, first come first served, with their deadlines."""
+        self._timer: asyncio.TimerHandle | None = None
+        """One timer for the whole line, due at its head's deadline (the earliest)."""
+        self._generation_of: dict[Connection, int] = {}
+        """Every open connection, with the generation it was opened in."""
+        self._generation = 0
+        self._closed = False
 
     async def close(self) -> None:
-        await self._pool.close()
+        """Close every connection; the app takes no new ones after this."""
+        self._closed = True
+        connections, self._generation_of = list(self._generation_of), {}
+        closing = (c.close(timeout=self._connect_timeout) for c in connections)
+        await asyncio.gather(*closing, return_exceptions=True)
 
     async def acquire(self, *, writes: bool) -> Connection:
-        """A connection of the pool, after waiting in line for it (`writes`: the request
-        changes data, so a 503 says nothing was stored). Give it back with `release`."""
-        await self._wait_in_line(writes=writes)
+        """A connection, after waiting in line for it (`writes`: the request changes data,
+        so a 503 says nothing was stored). Give it back with `release`."""
+        if self._free and not self._line:
+            connection = self._free.pop()
+        else:
+            connection = await self._wait_in_line(writes=writes)
+        if connection is not None:
+            current = self._generation_of.get(connection) == self._generation
+            if current and not connection.is_closed():
+                return connection
+            self._discard(connection)
         try:
-            return await self._pool.acquire()
-        except (*TRANSIENT, asyncpg.PostgresError) as error:  # refused, unknown database, ...
-            self._line.release()
-            raise await self.unavailable(error, writes=writes) from error
-        except BaseException:
-            self._line.release()
+            return await self._connect()
+        except BaseException as error:
+            self._give_back(None)
+            if isinstance(error, (*TRANSIENT, asyncpg.PostgresError)):  # refused, no database...
+                raise self.unavailable(error, writes=writes) from error
             raise
 
-    async def release(self, connection: Connection) -> None:
-        try:
-            await self._pool.release(connection)
-        finally:
-            self._line.release()
+    def release(self, connection: Connection) -> None:
+        """Give back a connection `acquire` lent; one left in a transaction is closed (its
+        changes roll back), never lent again."""
+        if connection.is_closed() or connection.is_in_transaction():
+            self._discard(connection)
+            self._give_back(None)
+        else:
+            self._give_back(connection)
 
     @asynccontextmanager
     async def connection(self, *, writes: bool) -> AsyncIterator[Connection]:
@@ -105,15 +123,45 @@ class Database:
         try:
             yield connection
         finally:
-            await self.release(connection)
+            self.release(connection)
 
-    async def _wait_in_line(self, *, writes: bool) -> None:
-        if not self._line.locked():
-            await self._line.acquire()  # free right now: no timer to set up
-            return
+    async def _connect(self) -> Connection:
+        if self._closed:
+            raise UnavailableError("the app is shutting down; try again shortly")
+        connection: Connection = await asyncpg.connect(
+            self._url, timeout=self._connect_timeout, command_timeout=self._statement_timeout
+        )
         try:
-            async with asyncio.timeout(self._wait):
-                await self._line.acquire()
+            await _set_codecs(connection)
+        except BaseException:
+            connection.terminate()
+            raise
+        self._generation_of[connection] = self._generation
+        return connection
+
+    def _discard(self, connection: Connection) -> None:
+        self._generation_of.pop(connection, None)
+        if not connection.is_closed():
+            connection.terminate()
+
+    def _give_back(self, connection: Connection | None) -> None:
+        """To the first in line still waiting, or to the free ones."""
+        while self._line:
+            _, waiter = self._line.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        self._free.append(connection)
+
+    async def _wait_in_line(self, *, writes: bool) -> Connection | None:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Connection | None] = loop.create_future()
+        deadline = loop.time() + self._wait
+        self._line.append((deadline, waiter))
+        if self._timer is None:
+            self._timer = loop.call_at(deadline, self._end_overdue_waits)
+        try:
+            return await waiter
         except TimeoutError:
             logger.warning("no database connection was free within %g s", self._wait)
             stored = "nothing was stored, " if writes else ""
@@ -121,6 +169,23 @@ class Database:
                 f"the database is busy: no connection was free within {self._wait:g} s; "
                 f"{stored}try again shortly"
             ) from None
+        except BaseException:  # cancelled, maybe after it was handed a connection
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._give_back(waiter.result())
+            raise
+
+    def _end_overdue_waits(self) -> None:
+        """Answer the waits past their deadline, then set the timer for the next one."""
+        loop = asyncio.get_running_loop()
+        self._timer = None
+        while self._line:
+            deadline, waiter = self._line[0]
+            if not waiter.done() and deadline > loop.time():
+                self._timer = loop.call_at(deadline, self._end_overdue_waits)
+                return
+            self._line.popleft()
+            if not waiter.done():
+                waiter.set_exception(TimeoutError())
 
     async def ping(self) -> None:
         """Run `SELECT 1`; raises `UnavailableError` when the database cannot serve it."""
@@ -128,20 +193,20 @@ class Database:
             try:
                 await connection.fetchval("SELECT 1")
             except TRANSIENT as error:
-                raise await self.unavailable(error, writes=False) from error
+                raise self.unavailable(error, writes=False) from error
 
-    async def unavailable(
+    def unavailable(
         self, error: BaseException, *, writes: bool, message: str | None = None
     ) -> UnavailableError:
-        """The 503 for a failure of the database; a connection lost means all may be: the
-        pool replaces every connection on their next use."""
+        """The 503 for a failure of the database; a connection lost means all may be: each
+        connection open now is replaced at its next use."""
         logger.warning("PostgreSQL unavailable: %s", type(error).__name__)
         if isinstance(error, OSError | PostgresConnectionError | OperatorInterventionError):
-            await self._pool.expire_connections()
+            self._generation += 1
         return UnavailableError(message or (NOTHING_STORED if writes else UNAVAILABLE))
 
 
-async def _set_codecs(connection: "asyncpg.Connection[Record]") -> None:
+async def _set_codecs(connection: Connection) -> None:
     """json and jsonb values in and out as Python objects, as SQLAlchemy's asyncpg dialect
     sets them up (its types hand over JSON text)."""
     await connection.set_type_codec(
@@ -154,10 +219,6 @@ async def _set_codecs(connection: "asyncpg.Connection[Record]") -> None:
 
 def _load_json(text: str) -> object:
     return json.loads(text)
-
-
-async def _nothing_to_reset(connection: "asyncpg.Connection[Record]") -> None:
-    return None
 
 
 def domain_error(error: asyncpg.PostgresError) -> DomainError | None:
