@@ -211,9 +211,12 @@ async def test_the_first_and_last_instants_read_back_with_their_time_zone(app: F
 async def test_a_lone_write_marked_last_commits_as_it_runs(
     probe: Database, sent: list[str]
 ) -> None:
-    """One round trip where BEGIN, the statement and COMMIT would take three."""
+    """One round trip where BEGIN, the statement and COMMIT would take three; the connection
+    is free again as soon as it has answered, while the handler still writes its response."""
     async with unit_of_work(probe) as session:
         await session.execute(PROBE.insert().values(value=1), last=True)
+        async with probe.connection(writes=False) as connection:  # the pool's only one
+            assert await connection.fetchval("SELECT value FROM probe") == 1
     assert sent == ["INSERT"]
     async with unit_of_work(probe) as session:
         assert await session.all(select(PROBE.c.value)) == [1]

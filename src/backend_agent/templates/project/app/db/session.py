@@ -7,7 +7,8 @@ rolls back on any error. Reads before the first write need no transaction: at Po
 isolation level (read committed) each statement sees what was committed when it started,
 in a transaction or not. A write marked `last=True` (nothing follows it: most creates,
 updates and deletes) opens no transaction either: PostgreSQL commits it as it runs, all of
-it or nothing, in one round trip where BEGIN, the statement and COMMIT take three.
+it or nothing, in one round trip where BEGIN, the statement and COMMIT take three, and its
+connection goes back as soon as it has answered (reads after it take their own).
 A read session (`ReadSessionDep`) runs each statement on its own and gives the connection
 back at once: it holds none while its response is written.
 
@@ -256,7 +257,7 @@ class Session:
     ) -> R:
         if self._ended and prepared.compiled.transactional:
             raise RuntimeError("a write after the unit of work's last one (marked last=True)")
-        if not self._writes:
+        if self._connection is None and (self._ended or not self._writes):
             if prepared.compiled.writes:
                 raise TypeError("a read session cannot change data: use SessionDep")
             connection = await self._database.acquire(writes=False)
@@ -269,8 +270,13 @@ class Session:
             self._connection = await self._database.acquire(writes=True)
         connection = self._connection
         if prepared.compiled.transactional and not self._in_transaction:
-            if last:  # committed as it runs: a lost answer leaves its outcome unknown
-                return await self._call(connection, call, commits=True)
+            if last:  # committed as it runs (a lost answer leaves its outcome unknown): the
+                # unit of work needs its connection no longer; reads after it take their own
+                self._connection = None
+                try:
+                    return await self._call(connection, call, commits=True)
+                finally:
+                    self._database.release(connection)
             await self._call(connection, lambda c: c.execute("BEGIN"))
             self._in_transaction = True
         return await self._call(connection, call)
