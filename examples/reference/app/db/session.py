@@ -297,8 +297,10 @@ class Session:
                 raise meaning from error
             if isinstance(error, TRANSIENT) or connection.is_closed():
                 lost = commits and not isinstance(error, asyncpg.PostgresError)
+                # "nothing was stored" holds until a write commits itself
+                uncommitted = self._writes and (self._in_transaction or not self._ended)
                 raise self._database.unavailable(
-                    error, writes=self._writes, message=OUTCOME_UNKNOWN if lost else None
+                    error, writes=uncommitted, message=OUTCOME_UNKNOWN if lost else None
                 ) from error
             raise
 

@@ -10,7 +10,7 @@ import pytest
 from asyncpg.connection import Connection
 from fastapi import APIRouter, FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import DateTime, column, literal, table
+from sqlalchemy import DateTime, column, func, literal, table
 from sqlmodel import select
 
 from app.api.deps import SessionDep
@@ -166,6 +166,24 @@ async def test_connections_open_when_the_database_went_away_are_replaced(
         assert before.is_closed()
 
 
+async def test_a_statement_past_its_timeout_is_503_and_its_connection_serves_the_next(
+    app: FastAPI,
+) -> None:
+    """A slow statement is no outage: asyncpg cancels it, and no connection is replaced."""
+    settings = app.state.settings.model_copy(
+        update={"database_pool_size": 1, "database_statement_timeout": 0.1}
+    )
+    database = Database(settings)
+    session = Session(database, writes=False)
+    try:
+        backend = await session.first(select(func.pg_backend_pid()))
+        with pytest.raises(UnavailableError):
+            await session.first(select(func.pg_sleep(1)))
+        assert await session.first(select(func.pg_backend_pid())) == backend
+    finally:
+        await database.close()
+
+
 async def test_no_more_connections_open_than_the_pool_size(app: FastAPI) -> None:
     settings = app.state.settings.model_copy(update={"database_pool_size": 3})
     database = Database(settings)
@@ -216,6 +234,22 @@ async def test_a_lone_write_marked_last_commits_as_it_runs(probe: Database, sent
         async with probe.connection(writes=False) as connection:  # the pool's only one
             assert await connection.fetchval("SELECT value FROM probe") == 1
     assert sent == ["INSERT"]
+    async with unit_of_work(probe) as session:
+        assert await session.all(select(PROBE.c.value)) == [1]
+
+
+async def test_a_read_that_fails_after_a_write_committed_does_not_say_nothing_was_stored(
+    probe: Database,
+) -> None:
+    async def too_slow(self: Connection, query: str, *args: object) -> None:
+        raise TimeoutError  # what asyncpg raises for a statement past its timeout
+
+    with pytest.raises(UnavailableError) as raised:
+        async with unit_of_work(probe) as session:
+            await session.execute(PROBE.insert().values(value=1), last=True)
+            with patch.object(Connection, "fetch", too_slow):
+                await session.all(select(PROBE.c.value))
+    assert "nothing was stored" not in str(raised.value)
     async with unit_of_work(probe) as session:
         assert await session.all(select(PROBE.c.value)) == [1]
 

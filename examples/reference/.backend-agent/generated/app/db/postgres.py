@@ -199,9 +199,11 @@ class Database:
         self, error: BaseException, *, writes: bool, message: str | None = None
     ) -> UnavailableError:
         """The 503 for a failure of the database; a connection lost means all may be: each
-        connection open now is replaced at its next use."""
+        connection open now is replaced at its next use. (A statement past its timeout
+        loses none: asyncpg cancels it and the connection serves the next.)"""
         logger.warning("PostgreSQL unavailable: %s", type(error).__name__)
-        if isinstance(error, OSError | PostgresConnectionError | OperatorInterventionError):
+        lost = isinstance(error, OSError | PostgresConnectionError | OperatorInterventionError)
+        if lost and not isinstance(error, TimeoutError):  # TimeoutError is an OSError
             self._generation += 1
         return UnavailableError(message or (NOTHING_STORED if writes else UNAVAILABLE))
 
