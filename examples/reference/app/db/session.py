@@ -62,7 +62,7 @@ class Session:
         """A write marked `last` ran: the unit of work takes no more writes (reads may follow)."""
 
     @overload
-    async def get(self, model: type[T], key: object) -> T | None: ...
+    async def get(self, model: type[T], key: object, *, into: None = None) -> T | None: ...
 
     @overload
     async def get(self, model: type[Any], key: object, *, into: type[Schema]) -> Schema | None: ...
@@ -81,8 +81,6 @@ class Session:
             _by_key[model] = statement
         values = key if isinstance(key, tuple) else (key,)
         params = {f"key{n}": value for n, value in enumerate(values)}
-        if into is None:
-            return await self.first(statement, params)
         return await self.first(statement, params, into=into)
 
     @overload
@@ -91,6 +89,7 @@ class Session:
         statement: Returning[T],
         params: Mapping[str, object] | None = None,
         *,
+        into: None = None,
         last: bool = False,
     ) -> list[T]: ...
 
@@ -130,6 +129,7 @@ class Session:
         statement: Returning[T],
         params: Mapping[str, object] | None = None,
         *,
+        into: None = None,
         last: bool = False,
     ) -> T | None: ...
 
@@ -168,6 +168,7 @@ class Session:
         statement: Returning[T],
         params: Mapping[str, object] | None = None,
         *,
+        into: None = None,
         last: bool = False,
     ) -> T: ...
 
@@ -192,10 +193,7 @@ class Session:
         """The row `statement` returns, e.g. `insert(User).returning(User)` with the new row's
         values as `params`; raises `NoResultFound` if there is none. `into`: see `all`;
         `last`: see `first`."""
-        if into is None:
-            found = await self.first(statement, params, last=last)
-        else:
-            found = await self.first(statement, params, into=into, last=last)
+        found = await self.first(statement, params, into=into, last=last)
         if found is None:
             raise NoResultFound("the statement returned no row")
         return found
